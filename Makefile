@@ -1,0 +1,50 @@
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+# Each recipe runs in one shell (variables and traps span lines); -e stops at the first failure.
+.ONESHELL:
+
+GO ?= go
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/causerie_test?sslmode=disable
+BENCH ?= .
+BENCHTIME ?= 1s
+
+.PHONY: test lint bench build
+
+# test: the full suite, against SQLite and PostgreSQL+pgvector. Fails if the
+# PostgreSQL conformance suite was skipped.
+test:
+	scripts/postgres.sh
+	$(GO) vet ./...
+	conf=$$(mktemp -d); trap 'rm -rf "$$conf"' EXIT
+	CAUSERIE_TEST_DATABASE_URL='$(TEST_DATABASE_URL)' CAUSERIE_REQUIRE_POSTGRES=1 \
+		CAUSERIE_CONFORMANCE_DIR="$$conf" $(GO) test -race -count=1 ./...
+	missing=0
+	for backend in sqlite postgres; do
+		if [[ -f "$$conf/$$backend" ]]; then cat "$$conf/$$backend"; else
+			case $$backend in
+				sqlite) echo "make test: the SQLite conformance suite did not run" >&2 ;;
+				postgres) echo "make test: the PostgreSQL conformance suite did not run" >&2 ;;
+			esac
+			missing=1
+		fi
+	done
+	exit $$missing
+
+# lint: gofmt, go vet, staticcheck (a Go tool dependency in go.mod).
+lint:
+	unformatted=$$(git ls-files -z --cached --others --exclude-standard -- '*.go' \
+		| while IFS= read -r -d '' f; do if [[ -f "$$f" ]]; then printf '%s\0' "$$f"; fi; done \
+		| xargs -0 -r gofmt -l)
+	if [[ -n "$$unformatted" ]]; then
+		echo "make lint: these files need gofmt:" >&2; echo "$$unformatted" >&2; exit 1
+	fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+bench:
+	scripts/postgres.sh
+	CAUSERIE_TEST_DATABASE_URL='$(TEST_DATABASE_URL)' CAUSERIE_REQUIRE_POSTGRES=1 \
+		$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem -count=1 ./...
+
+build:
+	$(GO) build -o bin/causerie ./cmd/causerie

@@ -1,0 +1,126 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/causerie/causerie/store"
+)
+
+func scanConversation(s scanner) (*store.Conversation, error) {
+	var c store.Conversation
+	var closed sql.NullTime
+	if err := s.Scan(&c.ID, &c.WorkspaceID, &c.ContactID, &c.Status, &c.Assignee.Type, &c.Assignee.ID, &c.TeamID,
+		&c.Channel, &c.ClosingNoteID, &c.Summary, &c.CreatedAt, &c.UpdatedAt, &closed); err != nil {
+		return nil, err
+	}
+	utc(&c.CreatedAt, &c.UpdatedAt)
+	if closed.Valid {
+		t := closed.Time.UTC()
+		c.ClosedAt = &t
+	}
+	return &c, nil
+}
+
+func nullTime(t *time.Time) sql.NullTime {
+	if t == nil {
+		return sql.NullTime{}
+	}
+	return sql.NullTime{Time: t.UTC(), Valid: true}
+}
+
+// CreateConversation implements store.Queries.
+func (q *queries) CreateConversation(ctx context.Context, c *store.Conversation) error {
+	if c.ID == "" {
+		c.ID = store.NewID("conv")
+	}
+	if c.Status == "" {
+		c.Status = store.StatusOpen
+	}
+	c.CreatedAt, c.UpdatedAt = now(), now()
+	return q.tx(ctx, func(q *queries) error {
+		var n int
+		if err := q.conn.QueryRow(ctx, q.sql.Get("ContactExists"), c.WorkspaceID, c.ContactID).Scan(&n); err != nil {
+			return q.mapErr(err, "contact", c.ContactID)
+		}
+		if n == 0 {
+			return q.mapErr(ErrNoRows, "contact", c.ContactID)
+		}
+		_, err := q.exec(ctx, "CreateConversation", c.ID, c.WorkspaceID, c.ContactID, string(c.Status),
+			string(c.Assignee.Type), c.Assignee.ID, c.TeamID, c.Channel, c.ClosingNoteID, c.Summary,
+			c.CreatedAt, c.UpdatedAt, nullTime(c.ClosedAt))
+		return q.mapErr(err, "conversation", c.ID)
+	})
+}
+
+// GetConversation implements store.Queries.
+func (q *queries) GetConversation(ctx context.Context, workspaceID, id string) (*store.Conversation, error) {
+	c, err := scanConversation(q.conn.QueryRow(ctx, q.sql.Get("GetConversation"), workspaceID, id))
+	return c, q.mapErr(err, "conversation", id)
+}
+
+// assigneeArgs are the three filter parameters "($n = 0 OR (type, id))".
+func assigneeArgs(a *store.Assignee) []any {
+	if a == nil {
+		return []any{0, "", ""}
+	}
+	return []any{1, string(a.Type), a.ID}
+}
+
+// ListConversations implements store.Queries.
+func (q *queries) ListConversations(ctx context.Context, workspaceID string, f store.ConversationFilter) ([]*store.Conversation, error) {
+	args := append([]any{workspaceID, string(f.Status), f.ContactID}, assigneeArgs(f.Assignee)...)
+	return list(ctx, q, "ListConversations", scanConversation, append(args, limit(f.Limit))...)
+}
+
+// UpdateConversation implements store.Queries.
+func (q *queries) UpdateConversation(ctx context.Context, c *store.Conversation) error {
+	c.UpdatedAt = now()
+	return q.execOne(ctx, "conversation", c.ID, "UpdateConversation", c.WorkspaceID, c.ID, string(c.Status),
+		string(c.Assignee.Type), c.Assignee.ID, c.TeamID, c.Channel, c.ClosingNoteID, c.Summary, c.UpdatedAt,
+		nullTime(c.ClosedAt))
+}
+
+// DeleteConversation implements store.Queries.
+func (q *queries) DeleteConversation(ctx context.Context, workspaceID, id string) error {
+	return q.execOne(ctx, "conversation", id, "DeleteConversation", workspaceID, id)
+}
+
+func scanMessage(s scanner) (*store.Message, error) {
+	var m store.Message
+	var attachments, metadata string
+	if err := s.Scan(&m.ID, &m.WorkspaceID, &m.ConversationID, &m.Seq, &m.Role, &m.AuthorID, &m.Text, &attachments,
+		&metadata, &m.CreatedAt); err != nil {
+		return nil, err
+	}
+	utc(&m.CreatedAt)
+	if err := fromJSON(attachments, &m.Attachments); err != nil {
+		return nil, err
+	}
+	return &m, fromJSON(metadata, &m.Metadata)
+}
+
+// AppendMessage implements store.Queries. The conversation row's counter
+// hands out Seq, so concurrent appends queue on its row lock and never
+// share a number.
+func (q *queries) AppendMessage(ctx context.Context, m *store.Message) error {
+	if m.ID == "" {
+		m.ID = store.NewID("msg")
+	}
+	m.CreatedAt = now()
+	return q.tx(ctx, func(q *queries) error {
+		err := q.conn.QueryRow(ctx, q.sql.Get("NextMessageSeq"), m.WorkspaceID, m.ConversationID, m.CreatedAt).Scan(&m.Seq)
+		if err != nil {
+			return q.mapErr(err, "conversation", m.ConversationID)
+		}
+		_, err = q.exec(ctx, "InsertMessage", m.ID, m.WorkspaceID, m.ConversationID, m.Seq, string(m.Role), m.AuthorID,
+			m.Text, jsonList(m.Attachments), jsonMap(m.Metadata), m.CreatedAt)
+		return q.mapErr(err, "message", m.ID)
+	})
+}
+
+// ListMessages implements store.Queries.
+func (q *queries) ListMessages(ctx context.Context, workspaceID, conversationID string, f store.MessageFilter) ([]*store.Message, error) {
+	return list(ctx, q, "ListMessages", scanMessage, workspaceID, conversationID, f.BeforeSeq, limit(f.Last))
+}

@@ -1,0 +1,3 @@
+-- SQLite overrides of the shared queries (store/internal/sqlstore/queries.sql).
+-- A write transaction already holds SQLite's single write lock, so the
+-- shared GetContactForUpdate needs no change here; nothing is overridden yet.

@@ -1,0 +1,187 @@
+package store
+
+import (
+	"slices"
+	"time"
+)
+
+// Workspace is the unit of isolation: every other entity belongs to one.
+type Workspace struct {
+	ID string
+	// Slug is the workspace's stable key in workspace files and on the
+	// command line ("salon").
+	Slug     string
+	Name     string
+	Language string // BCP 47 tag of the conversations, e.g. "fr" or "en"
+	Settings WorkspaceSettings
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// WorkspaceSettings are workspace-wide options. The zero value is the
+// default behaviour.
+type WorkspaceSettings struct {
+	// AssignUnavailableUsers lets team assignment pick users whose
+	// availability is not "available". Off by default: they are skipped.
+	AssignUnavailableUsers bool `json:"assign_unavailable_users,omitempty" yaml:"assign_unavailable_users,omitempty"`
+	// HTTPAllowlist lists hosts or CIDR ranges that http_request may reach
+	// even though they are private, loopback or link-local.
+	HTTPAllowlist []string `json:"http_allowlist,omitempty" yaml:"http_allowlist,omitempty"`
+}
+
+// Availability of a human agent.
+type Availability string
+
+// Availabilities.
+const (
+	Available   Availability = "available"
+	Unavailable Availability = "unavailable"
+)
+
+// Availabilities lists the valid values, for validation messages.
+var Availabilities = []Availability{Available, Unavailable}
+
+// User is a human agent of a workspace.
+type User struct {
+	ID           string
+	WorkspaceID  string
+	Email        string // unique in the workspace; the user's key in workspace files
+	Name         string
+	Availability Availability
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Team is a named group of users that conversations can be assigned to.
+type Team struct {
+	ID          string
+	WorkspaceID string
+	Name        string
+	// MemberIDs are user IDs in round-robin order.
+	MemberIDs []string
+	// RoundRobinCursor is the index in MemberIDs of the member who got the
+	// last round-robin assignment, or -1 before the first.
+	RoundRobinCursor int
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// AIAgent is an LLM-driven agent: prose instructions, model settings, the
+// actions it may take and the knowledge bases it may search.
+type AIAgent struct {
+	ID           string
+	WorkspaceID  string
+	Name         string
+	Instructions string
+	Model        ModelSettings
+	// Actions are the names of the enabled actions (see package tools).
+	Actions []string
+	// KnowledgeBaseIDs are the knowledge bases the agent may search.
+	KnowledgeBaseIDs []string
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ModelSettings choose and tune an AI agent's model. Empty fields fall back
+// to the deployment's defaults.
+type ModelSettings struct {
+	Name            string   `json:"name,omitempty" yaml:"name,omitempty"`
+	Temperature     *float64 `json:"temperature,omitempty" yaml:"temperature,omitempty"`
+	MaxOutputTokens int      `json:"max_output_tokens,omitempty" yaml:"max_output_tokens,omitempty"`
+}
+
+// FieldType is the type of a contact field's values.
+type FieldType string
+
+// Field types.
+const (
+	FieldText   FieldType = "text"
+	FieldNumber FieldType = "number"
+	FieldEmail  FieldType = "email"
+	FieldPhone  FieldType = "phone"
+	FieldDate   FieldType = "date"
+	FieldSelect FieldType = "select"
+)
+
+// FieldTypes lists the valid field types, for validation messages.
+var FieldTypes = []FieldType{FieldText, FieldNumber, FieldEmail, FieldPhone, FieldDate, FieldSelect}
+
+// Valid reports whether t is a known field type.
+func (t FieldType) Valid() bool { return slices.Contains(FieldTypes, t) }
+
+// ContactField defines a contact attribute.
+type ContactField struct {
+	ID          string
+	WorkspaceID string
+	// Key is the field's stable id, used in instructions and templates
+	// ($contact.bookingdate). Unique in the workspace.
+	Key     string
+	Name    string // display name ("Date de réservation"); unique in the workspace
+	Type    FieldType
+	Options []string // the allowed values of a select field
+	// Position orders fields for display.
+	Position int
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// LifecycleStage is one step of the contact lifecycle; stages are ordered
+// by Position.
+type LifecycleStage struct {
+	ID          string
+	WorkspaceID string
+	Name        string
+	Position    int
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// LabelKind says what a Label is.
+type LabelKind string
+
+// Label kinds.
+const (
+	ClosingNote    LabelKind = "closing_note"
+	Tag            LabelKind = "tag"
+	Classification LabelKind = "classification"
+)
+
+// LabelKinds lists the valid kinds.
+var LabelKinds = []LabelKind{ClosingNote, Tag, Classification}
+
+// Label is a named category of a workspace: a closing note (why a
+// conversation ended), a tag (put on contacts) or a classification (of
+// conversations).
+type Label struct {
+	ID          string
+	WorkspaceID string
+	Kind        LabelKind
+	Name        string // unique per kind in the workspace
+	Description string
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// KnowledgeBase is a named collection of documents an AI agent can search.
+type KnowledgeBase struct {
+	ID          string
+	WorkspaceID string
+	Name        string
+	// Language selects text search stemming: "french", "english" or
+	// "simple".
+	Language    string
+	Description string
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// KnowledgeBaseLanguages are the valid KnowledgeBase.Language values.
+var KnowledgeBaseLanguages = []string{"french", "english", "simple"}
