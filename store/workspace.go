@@ -24,10 +24,13 @@ type Workspace struct {
 type WorkspaceSettings struct {
 	// AssignUnavailableUsers lets team assignment pick users whose
 	// availability is not "available". Off by default: they are skipped.
-	AssignUnavailableUsers bool `json:"assign_unavailable_users,omitempty" yaml:"assign_unavailable_users,omitempty"`
+	AssignUnavailableUsers bool `json:"assign_unavailable_users,omitempty"`
 	// HTTPAllowlist lists hosts or CIDR ranges that http_request may reach
 	// even though they are private, loopback or link-local.
-	HTTPAllowlist []string `json:"http_allowlist,omitempty" yaml:"http_allowlist,omitempty"`
+	HTTPAllowlist []string `json:"http_allowlist,omitempty"`
+	// DefaultLifecycleStageID is the stage new contacts start at ("" for
+	// none).
+	DefaultLifecycleStageID string `json:"default_lifecycle_stage_id,omitempty"`
 }
 
 // Availability of a human agent.

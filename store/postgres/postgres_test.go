@@ -29,3 +29,11 @@ func TestMigrateIsIdempotentAndCreatesVector(t *testing.T) {
 	}
 	defer s.Close()
 }
+
+func BenchmarkAppendMessage(b *testing.B) {
+	storetest.BenchAppendMessage(b, storetest.OpenPostgres(b))
+}
+
+func BenchmarkLoadConversation(b *testing.B) {
+	storetest.BenchLoadConversation(b, storetest.OpenPostgres(b))
+}

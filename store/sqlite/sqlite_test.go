@@ -35,3 +35,11 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatalf("second migrate applied %v, %v; want nothing", applied, err)
 	}
 }
+
+func BenchmarkAppendMessage(b *testing.B) {
+	storetest.BenchAppendMessage(b, storetest.OpenSQLite(b))
+}
+
+func BenchmarkLoadConversation(b *testing.B) {
+	storetest.BenchLoadConversation(b, storetest.OpenSQLite(b))
+}

@@ -1,0 +1,61 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/causerie/causerie/workspace"
+)
+
+func newExport(cfg *config) *cobra.Command {
+	var slug, output string
+	cmd := &cobra.Command{
+		Use:   "export [--workspace SLUG] [-o FILE]",
+		Short: "Write a workspace back as a YAML file (applying it changes nothing)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := cfg.open(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			if slug == "" {
+				all, err := s.ListWorkspaces(cmd.Context())
+				if err != nil {
+					return err
+				}
+				switch len(all) {
+				case 0:
+					return fmt.Errorf("the store has no workspace yet: create one with `causerie apply -f workspace.yaml`")
+				case 1:
+					slug = all[0].Slug
+				default:
+					var slugs []string
+					for _, w := range all {
+						slugs = append(slugs, w.Slug)
+					}
+					return fmt.Errorf("the store has %d workspaces: choose one with --workspace (%s)", len(all), strings.Join(slugs, ", "))
+				}
+			}
+			f, err := workspace.Export(cmd.Context(), s, slug)
+			if err != nil {
+				return err
+			}
+			data, err := workspace.Marshal(f)
+			if err != nil {
+				return err
+			}
+			if output == "" || output == "-" {
+				_, err = cmd.OutOrStdout().Write(data)
+				return err
+			}
+			return os.WriteFile(output, data, 0o644)
+		},
+	}
+	cmd.Flags().StringVarP(&slug, "workspace", "w", "", "slug of the workspace (default: the only one)")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "file to write (default: standard output)")
+	return cmd
+}

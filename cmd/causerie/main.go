@@ -1,0 +1,81 @@
+// Command causerie is the one binary of Causerie: it applies workspace
+// files, migrates the store and (as later commands arrive) serves the API,
+// chats, ingests knowledge and runs evaluation suites.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/causerie/causerie/store"
+	"github.com/causerie/causerie/store/postgres"
+	"github.com/causerie/causerie/store/sqlite"
+	"github.com/causerie/causerie/workspace"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := newRoot(os.Stdout, os.Stderr).ExecuteContext(ctx); err != nil {
+		var problems workspace.Problems
+		if errors.As(err, &problems) {
+			fmt.Fprintln(os.Stderr, "causerie:", problems.Error())
+		} else {
+			fmt.Fprintln(os.Stderr, "causerie:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// config is what every command shares: where the store is.
+type config struct {
+	dataDir     string
+	databaseURL string
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	cfg := &config{}
+	root := &cobra.Command{
+		Use:   "causerie",
+		Short: "Causerie: an LLM agent runtime for customer conversations",
+		Long: `Causerie runs AI agents that converse with your contacts and take platform actions
+(close, assign, update contact fields, call APIs…) driven by prose instructions.
+
+The store is SQLite in --data-dir by default; set --database-url or DATABASE_URL
+to use PostgreSQL (with pgvector).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().StringVar(&cfg.dataDir, "data-dir", envOr("CAUSERIE_DATA_DIR", "data"),
+		"directory of the embedded SQLite store (env CAUSERIE_DATA_DIR)")
+	root.PersistentFlags().StringVar(&cfg.databaseURL, "database-url", os.Getenv("DATABASE_URL"),
+		"PostgreSQL URL; when set, used instead of SQLite (env DATABASE_URL)")
+	root.AddCommand(newMigrate(cfg), newApply(cfg), newExport(cfg))
+	return root
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// open opens the configured store, applying pending migrations.
+func (c *config) open(ctx context.Context) (store.Store, error) {
+	if c.databaseURL != "" {
+		return postgres.Open(ctx, c.databaseURL)
+	}
+	return sqlite.Open(ctx, c.sqlitePath())
+}
+
+func (c *config) sqlitePath() string { return filepath.Join(c.dataDir, "causerie.db") }

@@ -1,0 +1,25 @@
+package tools
+
+// Action names, as the model and workspace files spell them.
+const (
+	CloseConversation    = "close_conversation"
+	Assign               = "assign"
+	Unassign             = "unassign"
+	UpdateContactFields  = "update_contact_fields"
+	UpdateLifecycleStage = "update_lifecycle_stage"
+	TagContact           = "tag_contact"
+	HTTPRequest          = "http_request"
+	CRMUpsert            = "crm_upsert"
+	CreateTask           = "create_task"
+	SendEmail            = "send_email"
+	SearchKnowledge      = "search_knowledge"
+)
+
+// Names lists every action of the catalogue, in the order an admin reads
+// them: conversation, contact, integrations, knowledge.
+var Names = []string{
+	CloseConversation, Assign, Unassign,
+	UpdateContactFields, UpdateLifecycleStage, TagContact,
+	HTTPRequest, CRMUpsert, CreateTask, SendEmail,
+	SearchKnowledge,
+}

@@ -1,0 +1,86 @@
+package workspace
+
+import (
+	"github.com/causerie/causerie/store"
+)
+
+// File is a workspace file. Entities are matched to the store by their
+// natural key: users by email, contact fields by id, everything else by
+// name. Apply removes from the workspace what the file no longer lists.
+type File struct {
+	Workspace       Header          `yaml:"workspace"`
+	Users           []User          `yaml:"users,omitempty"`
+	Teams           []Team          `yaml:"teams,omitempty"`
+	KnowledgeBases  []KnowledgeBase `yaml:"knowledge_bases,omitempty"`
+	AIAgents        []AIAgent       `yaml:"ai_agents,omitempty"`
+	ContactFields   []ContactField  `yaml:"contact_fields,omitempty"`
+	LifecycleStages []string        `yaml:"lifecycle_stages,omitempty"`
+	ClosingNotes    []Label         `yaml:"closing_notes,omitempty"`
+	Tags            []Label         `yaml:"tags,omitempty"`
+	Classifications []Label         `yaml:"classifications,omitempty"`
+}
+
+// Header names the workspace and holds its settings.
+type Header struct {
+	// Slug is the workspace's key: apply updates the workspace with this
+	// slug, or creates it.
+	Slug     string   `yaml:"slug"`
+	Name     string   `yaml:"name"`
+	Language string   `yaml:"language,omitempty"`
+	Settings Settings `yaml:"settings,omitempty"`
+}
+
+// Settings are the workspace options of a file.
+type Settings struct {
+	AssignUnavailableUsers bool     `yaml:"assign_unavailable_users,omitempty"`
+	HTTPAllowlist          []string `yaml:"http_allowlist,omitempty"`
+	// DefaultLifecycleStage is the stage new contacts start at.
+	DefaultLifecycleStage string `yaml:"default_lifecycle_stage,omitempty"`
+}
+
+// User is a human agent.
+type User struct {
+	Email        string `yaml:"email"`
+	Name         string `yaml:"name"`
+	Availability string `yaml:"availability,omitempty"`
+}
+
+// Team lists its members by email, in round-robin order.
+type Team struct {
+	Name    string   `yaml:"name"`
+	Members []string `yaml:"members"`
+}
+
+// KnowledgeBase declares a knowledge base; its documents are ingested with
+// `causerie kb`.
+type KnowledgeBase struct {
+	Name        string `yaml:"name"`
+	Language    string `yaml:"language,omitempty"`
+	Description string `yaml:"description,omitempty"`
+}
+
+// AIAgent is an AI agent: its prose instructions, model, enabled actions
+// and knowledge bases (by name).
+type AIAgent struct {
+	Name           string              `yaml:"name"`
+	Instructions   string              `yaml:"instructions"`
+	Model          store.ModelSettings `yaml:"model,omitempty"`
+	Actions        []string            `yaml:"actions,omitempty"`
+	KnowledgeBases []string            `yaml:"knowledge_bases,omitempty"`
+}
+
+// ContactField defines a contact field; ID is its stable key
+// ($contact.<id>).
+type ContactField struct {
+	ID      string   `yaml:"id"`
+	Name    string   `yaml:"name"`
+	Type    string   `yaml:"type"`
+	Options []string `yaml:"options,omitempty"`
+}
+
+// Label is a closing note, tag or classification. In a file it is either
+// a plain name or a mapping with a description.
+type Label struct {
+	Name        string `yaml:"name" shorthand:"true"`
+	Description string `yaml:"description,omitempty"`
+}

@@ -1,0 +1,236 @@
+package workspace
+
+import (
+	"cmp"
+	"fmt"
+	"net/mail"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/causerie/causerie/internal/suggest"
+	"github.com/causerie/causerie/store"
+	"github.com/causerie/causerie/tools"
+)
+
+// Load reads and validates the workspace file at path.
+func Load(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read workspace file: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates a workspace file; name is the file name
+// used in messages. On failure the error is Problems, listing every
+// problem found.
+func Parse(name string, data []byte) (*File, error) {
+	var f File
+	d, err := parseYAML(name, data, &f)
+	if err != nil {
+		return nil, err
+	}
+	d.validate(&f)
+	if len(d.problems) > 0 {
+		slices.SortStableFunc(d.problems, func(a, b Problem) int {
+			return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
+		})
+		return nil, d.problems
+	}
+	return &f, nil
+}
+
+var (
+	slugRe     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
+	fieldKeyRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+)
+
+// names checks a list of names for emptiness and duplicates (ignoring case
+// and accents) and returns the set of names.
+func (d *decoder) names(kind string, n int, name func(i int) (string, string)) []string {
+	seen := map[string]int{}
+	var out []string
+	for i := range n {
+		v, path := name(i)
+		if strings.TrimSpace(v) == "" {
+			d.missing(path, "%s needs a name", kind)
+			continue
+		}
+		if j, dup := seen[suggest.Fold(v)]; dup {
+			_, other := name(j)
+			d.at(path, "%s %q is defined twice (also at %s); names must be unique", kind, v, other)
+			continue
+		}
+		seen[suggest.Fold(v)] = i
+		out = append(out, v)
+	}
+	return out
+}
+
+// ref checks that value is one of valid, exactly.
+func (d *decoder) ref(path, kind, value string, valid []string) {
+	if slices.Contains(valid, value) {
+		return
+	}
+	msg := fmt.Sprintf("%q is not a %s of this workspace", value, kind)
+	if c := suggest.Close(value, valid); c != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", c)
+	}
+	d.at(path, "%s; valid: %s", msg, suggest.List(suggest.Nearest(value, valid), 10))
+}
+
+func (d *decoder) oneOf(path, what, value string, valid []string) {
+	if !slices.Contains(valid, value) {
+		d.at(path, "%s %q is not valid; use one of: %s", what, value, strings.Join(valid, ", "))
+	}
+}
+
+func (d *decoder) validate(f *File) {
+	h := f.Workspace
+	if h.Slug == "" {
+		d.missing("workspace.slug", "every workspace file needs `workspace.slug` (lower-case letters, digits and dashes), its key in the store")
+	} else if !slugRe.MatchString(h.Slug) {
+		d.at("workspace.slug", "%q is not a valid slug: use lower-case letters, digits and dashes, e.g. \"salon\"", h.Slug)
+	}
+	if strings.TrimSpace(h.Name) == "" {
+		d.missing("workspace.name", "give the workspace a display name")
+	}
+
+	var emails []string
+	seenEmail := map[string]int{}
+	for i, u := range f.Users {
+		p := fmt.Sprintf("users[%d]", i)
+		switch addr, err := mail.ParseAddress(u.Email); {
+		case u.Email == "":
+			d.missing(p+".email", "a user needs an email (it is their key)")
+		case err != nil || addr.Address != u.Email:
+			d.at(p+".email", "%q is not a valid email address", u.Email)
+		}
+		if j, dup := seenEmail[strings.ToLower(u.Email)]; dup && u.Email != "" {
+			d.at(p+".email", "user %q is defined twice (also at users[%d].email); emails must be unique", u.Email, j)
+		}
+		seenEmail[strings.ToLower(u.Email)] = i
+		emails = append(emails, u.Email)
+		if strings.TrimSpace(u.Name) == "" {
+			d.missing(p+".name", "a user needs a name")
+		}
+		if u.Availability != "" {
+			d.oneOf(p+".availability", "availability", u.Availability, avail())
+		}
+	}
+
+	d.names("team", len(f.Teams), func(i int) (string, string) { return f.Teams[i].Name, fmt.Sprintf("teams[%d].name", i) })
+	for i, t := range f.Teams {
+		seen := map[string]bool{}
+		for j, m := range t.Members {
+			p := fmt.Sprintf("teams[%d].members[%d]", i, j)
+			if seen[m] {
+				d.at(p, "%q is listed twice in team %q", m, t.Name)
+			}
+			seen[m] = true
+			d.ref(p, "user email", m, emails)
+		}
+	}
+
+	kbs := d.names("knowledge base", len(f.KnowledgeBases), func(i int) (string, string) {
+		return f.KnowledgeBases[i].Name, fmt.Sprintf("knowledge_bases[%d].name", i)
+	})
+	for i, kb := range f.KnowledgeBases {
+		if kb.Language != "" {
+			d.oneOf(fmt.Sprintf("knowledge_bases[%d].language", i), "language", kb.Language, store.KnowledgeBaseLanguages)
+		}
+	}
+
+	d.names("AI agent", len(f.AIAgents), func(i int) (string, string) { return f.AIAgents[i].Name, fmt.Sprintf("ai_agents[%d].name", i) })
+	for i, a := range f.AIAgents {
+		p := fmt.Sprintf("ai_agents[%d]", i)
+		if strings.TrimSpace(a.Instructions) == "" {
+			d.missing(p+".instructions", "write the agent's instructions in prose")
+		}
+		if t := a.Model.Temperature; t != nil && (*t < 0 || *t > 2) {
+			d.at(p+".model.temperature", "%g is out of range; use a number from 0 to 2", *t)
+		}
+		if a.Model.MaxOutputTokens < 0 {
+			d.at(p+".model.max_output_tokens", "%d is negative; use a positive number of tokens, or leave it out", a.Model.MaxOutputTokens)
+		}
+		for j, act := range a.Actions {
+			ap := fmt.Sprintf("%s.actions[%d]", p, j)
+			if !slices.Contains(tools.Names, act) {
+				msg := fmt.Sprintf("%q is not an action", act)
+				if c := suggest.Close(act, tools.Names); c != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", c)
+				}
+				d.at(ap, "%s; valid actions: %s", msg, strings.Join(tools.Names, ", "))
+			}
+		}
+		for j, kb := range a.KnowledgeBases {
+			d.ref(fmt.Sprintf("%s.knowledge_bases[%d]", p, j), "knowledge base", kb, kbs)
+		}
+	}
+
+	seenKey := map[string]int{}
+	d.names("contact field", len(f.ContactFields), func(i int) (string, string) {
+		return f.ContactFields[i].Name, fmt.Sprintf("contact_fields[%d].name", i)
+	})
+	for i, cf := range f.ContactFields {
+		p := fmt.Sprintf("contact_fields[%d]", i)
+		switch {
+		case cf.ID == "":
+			d.missing(p+".id", "a contact field needs a stable id, used in instructions and templates as $contact.<id>")
+		case !fieldKeyRe.MatchString(cf.ID):
+			d.at(p+".id", "%q is not a valid field id: start with a letter, then letters, digits or _ (e.g. bookingdate)", cf.ID)
+		}
+		if j, dup := seenKey[strings.ToLower(cf.ID)]; dup && cf.ID != "" {
+			d.at(p+".id", "field id %q is defined twice (also at contact_fields[%d].id); ids must be unique", cf.ID, j)
+		}
+		seenKey[strings.ToLower(cf.ID)] = i
+		if cf.Type == "" {
+			d.missing(p+".type", "use one of %s", fieldTypes())
+		} else if !store.FieldType(cf.Type).Valid() {
+			msg := fmt.Sprintf("%q is not a field type", cf.Type)
+			if c := suggest.Close(cf.Type, fieldTypesList()); c != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", c)
+			}
+			d.at(p+".type", "%s; use one of %s", msg, fieldTypes())
+		}
+		if cf.Type == string(store.FieldSelect) && len(cf.Options) == 0 {
+			d.missing(p+".options", "a select field needs options: the values a contact may have")
+		}
+		if cf.Type != string(store.FieldSelect) && len(cf.Options) > 0 {
+			d.at(p+".options", "only select fields have options; this field's type is %q", cf.Type)
+		}
+	}
+
+	stages := d.names("lifecycle stage", len(f.LifecycleStages), func(i int) (string, string) {
+		return f.LifecycleStages[i], fmt.Sprintf("lifecycle_stages[%d]", i)
+	})
+	if s := h.Settings.DefaultLifecycleStage; s != "" {
+		d.ref("workspace.settings.default_lifecycle_stage", "lifecycle stage", s, stages)
+	}
+	for _, l := range []struct {
+		key, kind string
+		list      []Label
+	}{{"closing_notes", "closing note", f.ClosingNotes}, {"tags", "tag", f.Tags}, {"classifications", "classification", f.Classifications}} {
+		d.names(l.kind, len(l.list), func(i int) (string, string) { return l.list[i].Name, fmt.Sprintf("%s[%d]", l.key, i) })
+	}
+}
+
+func avail() []string {
+	out := make([]string, len(store.Availabilities))
+	for i, a := range store.Availabilities {
+		out[i] = string(a)
+	}
+	return out
+}
+
+func fieldTypesList() []string {
+	out := make([]string, len(store.FieldTypes))
+	for i, t := range store.FieldTypes {
+		out[i] = string(t)
+	}
+	return out
+}
+
+func fieldTypes() string { return strings.Join(fieldTypesList(), ", ") }

@@ -1,0 +1,348 @@
+package workspace_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/causerie/causerie/store"
+	"github.com/causerie/causerie/store/storetest"
+	"github.com/causerie/causerie/workspace"
+)
+
+var ctx = context.Background()
+
+var examples = []string{"../examples/salon/workspace.yaml", "../examples/support/workspace.yaml"}
+
+func problems(t *testing.T, src string) workspace.Problems {
+	t.Helper()
+	_, err := workspace.Parse("ws.yaml", []byte(src))
+	var ps workspace.Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("Parse = %v, want Problems", err)
+	}
+	return ps
+}
+
+// Each mistake a new user makes gets exactly one message naming the
+// place, the field path and what would be valid.
+func TestParseNewUserMistakes(t *testing.T) {
+	const head = "workspace:\n  slug: salon\n  name: Salon\n"
+	for _, tc := range []struct {
+		name, src string
+		want      string // the whole message
+	}{
+		{
+			name: "wrong indentation",
+			src:  head + "users:\n  - email: marie@salon.fr\n    name: Marie\n   availability: available\n",
+			want: `ws.yaml:7:4: invalid YAML: value is not allowed in this context (check the indentation: keys of one mapping line up, nested ones are indented further with spaces, and list items start with "- ")`,
+		},
+		{
+			name: "unknown key",
+			src:  head + "users:\n  - email: marie@salon.fr\n    nom: Marie\n",
+			want: `ws.yaml:6:5: users[0].nom: unknown key "nom" (did you mean "name"?); valid keys here: email, name, availability`,
+		},
+		{
+			name: "misspelt key",
+			src:  head + "teams:\n  - name: Ventes\n    member: []\n",
+			want: `ws.yaml:6:5: teams[0].member: unknown key "member" (did you mean "members"?); valid keys here: name, members`,
+		},
+		{
+			name: "team member who is not a user",
+			src:  head + "users:\n  - {email: marie@salon.fr, name: Marie}\nteams:\n  - name: Ventes\n    members: [marie@salon.fr, marie@salon.com]\n",
+			want: `ws.yaml:8:31: teams[0].members[1]: "marie@salon.com" is not a user email of this workspace (did you mean "marie@salon.fr"?); valid: "marie@salon.fr"`,
+		},
+		{
+			name: "two fields with one id",
+			src:  head + "contact_fields:\n  - {id: budget, name: Budget, type: number}\n  - {id: budget, name: Budget max, type: number}\n",
+			want: `ws.yaml:6:10: contact_fields[1].id: field id "budget" is defined twice (also at contact_fields[0].id); ids must be unique`,
+		},
+		{
+			name: "bad field type",
+			src:  head + "contact_fields:\n  - id: budget\n    name: Budget\n    type: numeric\n",
+			want: `ws.yaml:7:11: contact_fields[0].type: "numeric" is not a field type (did you mean "number"?); use one of text, number, email, phone, date, select`,
+		},
+		{
+			name: "stage referenced but not defined",
+			src:  "workspace:\n  slug: salon\n  name: Salon\n  settings:\n    default_lifecycle_stage: Prospect\nlifecycle_stages: [Nouveau Lead, Client]\n",
+			want: `ws.yaml:5:30: workspace.settings.default_lifecycle_stage: "Prospect" is not a lifecycle stage of this workspace; valid: "Client", "Nouveau Lead"`,
+		},
+		{
+			name: "a list where a mapping is expected",
+			src:  "workspace: [salon]\n",
+			want: `ws.yaml:1:12: workspace: expected a mapping (slug, name, language, settings), got a list`,
+		},
+		{
+			name: "a text where a list is expected",
+			src:  head + "lifecycle_stages: Client\n",
+			want: `ws.yaml:4:19: lifecycle_stages: expected a list of texts, got the text "Client"`,
+		},
+		{
+			name: "unknown action",
+			src:  head + "ai_agents:\n  - name: Bot\n    instructions: Aide.\n    actions: [close]\n",
+			want: `ws.yaml:7:15: ai_agents[0].actions[0]: "close" is not an action; valid actions: close_conversation, assign, unassign, update_contact_fields, update_lifecycle_stage, tag_contact, http_request, crm_upsert, create_task, send_email, search_knowledge`,
+		},
+		{
+			name: "missing slug",
+			src:  "workspace:\n  name: Salon\n",
+			want: "ws.yaml:1:1: workspace.slug: missing: every workspace file needs `workspace.slug` (lower-case letters, digits and dashes), its key in the store",
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ps := problems(t, tc.src)
+			if len(ps) != 1 || ps[0].String() != tc.want {
+				t.Errorf("got %d problems:\n%v\nwant exactly:\n%s", len(ps), ps, tc.want)
+			}
+		})
+	}
+}
+
+// Every problem of a file is reported in one go, in file order.
+func TestParseReportsEveryProblem(t *testing.T) {
+	ps := problems(t, `workspace:
+  slug: Salon Élégance
+  name: Salon
+users:
+  - email: marie@salon.fr
+    name: Marie
+    availabilty: away
+  - email: not-an-email
+    name: Luc
+    availability: busy
+teams:
+  - name: Ventes
+    members: [marie@salon.fr, paul@salon.fr]
+  - name: ventes
+    members: marie@salon.fr
+ai_agents:
+  - name: Bot
+    instructions: ""
+    model: {temperature: 3}
+    knowledge_bases: [FAQ]
+contact_fields:
+  - {id: 2budget, name: Budget, type: select}
+  - {id: ville, name: Ville, type: text, options: [Paris]}
+closing_notes: [Résolu, résolu]
+colour: blue
+`)
+	var paths []string
+	for _, p := range ps {
+		paths = append(paths, p.Path)
+	}
+	want := []string{
+		"workspace.slug", "users[0].availabilty", "users[1].email", "users[1].availability",
+		"teams[0].members[1]", "teams[1].name", "teams[1].members",
+		"ai_agents[0].instructions", "ai_agents[0].model.temperature", "ai_agents[0].knowledge_bases[0]",
+		"contact_fields[0].options", "contact_fields[0].id", "contact_fields[1].options",
+		"closing_notes[1]", "colour",
+	}
+	if d := cmp.Diff(want, paths); d != "" {
+		t.Errorf("problem paths (-want +got):\n%s\nall problems:\n%v", d, ps)
+	}
+	for _, p := range ps {
+		if p.Line == 0 || p.File != "ws.yaml" {
+			t.Errorf("problem without a position: %v", p)
+		}
+	}
+}
+
+func TestExamplesParse(t *testing.T) {
+	for _, path := range examples {
+		if _, err := workspace.Load(path); err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
+}
+
+func mustLoad(t *testing.T, path string) *workspace.File {
+	t.Helper()
+	f, err := workspace.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func export(t *testing.T, q store.Queries, slug string) []byte {
+	t.Helper()
+	f, err := workspace.Export(ctx, q, slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := workspace.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// normalise orders what the store keeps unordered, and fills defaults,
+// so a file compares equal to its export.
+func normalise(f *workspace.File) *workspace.File {
+	g := *f
+	g.Users = slices.Clone(f.Users)
+	for i := range g.Users {
+		if g.Users[i].Availability == string(store.Available) {
+			g.Users[i].Availability = ""
+		}
+	}
+	byName := func(a, b string) int { return strings.Compare(a, b) }
+	slices.SortFunc(g.Users, func(a, b workspace.User) int { return byName(a.Email, b.Email) })
+	g.Teams = slices.Clone(f.Teams)
+	slices.SortFunc(g.Teams, func(a, b workspace.Team) int { return byName(a.Name, b.Name) })
+	g.AIAgents = slices.Clone(f.AIAgents)
+	slices.SortFunc(g.AIAgents, func(a, b workspace.AIAgent) int { return byName(a.Name, b.Name) })
+	g.KnowledgeBases = slices.Clone(f.KnowledgeBases)
+	slices.SortFunc(g.KnowledgeBases, func(a, b workspace.KnowledgeBase) int { return byName(a.Name, b.Name) })
+	for _, l := range []*[]workspace.Label{&g.ClosingNotes, &g.Tags, &g.Classifications} {
+		*l = slices.Clone(*l)
+		slices.SortFunc(*l, func(a, b workspace.Label) int { return byName(a.Name, b.Name) })
+	}
+	return &g
+}
+
+// apply → export gives back the file; applying the export changes nothing
+// and exports the same bytes: on both stores.
+func TestApplyExportRoundTrip(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		for _, path := range examples {
+			f := mustLoad(t, path)
+			res, err := workspace.Apply(ctx, s, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Changes) == 0 || res.Changes[0] != (workspace.Change{Op: workspace.Created, Kind: "workspace", Name: f.Workspace.Slug}) {
+				t.Fatalf("first apply: %v", res.Changes)
+			}
+			first := export(t, s, f.Workspace.Slug)
+			back, err := workspace.Parse("export.yaml", first)
+			if err != nil {
+				t.Fatalf("export does not parse: %v\n%s", err, first)
+			}
+			if d := cmp.Diff(normalise(f), normalise(back), cmpopts.EquateEmpty()); d != "" {
+				t.Errorf("%s: export differs from the file (-file +export):\n%s", path, d)
+			}
+			res, err = workspace.Apply(ctx, s, back)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Changes) != 0 {
+				t.Errorf("applying the export changed %v", res.Changes)
+			}
+			if second := export(t, s, f.Workspace.Slug); string(second) != string(first) {
+				t.Errorf("second export differs:\n%s\n---\n%s", first, second)
+			}
+		}
+	})
+}
+
+func TestApplyUpdatesAndDeletes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		f := mustLoad(t, examples[0])
+		if _, err := workspace.Apply(ctx, s, f); err != nil {
+			t.Fatal(err)
+		}
+		ws, err := s.GetWorkspaceBySlug(ctx, "salon")
+		if err != nil {
+			t.Fatal(err)
+		}
+		teamsBefore, _ := s.ListTeams(ctx, ws.ID)
+
+		g := mustLoad(t, examples[0])
+		g.Users = g.Users[:3] // karim leaves
+		g.Teams[0].Members = []string{"luc@salon-elegance.fr", "marie@salon-elegance.fr"}
+		g.ContactFields = g.ContactFields[:5] // countryCode goes
+		g.ContactFields[1].Name = "Budget (€)"
+		g.LifecycleStages = append(g.LifecycleStages, "Client Fidèle")
+		g.ClosingNotes[2].Name = "Abandon"
+		g.Workspace.Settings.DefaultLifecycleStage = "Lead Qualifié"
+		res, err := workspace.Apply(ctx, s, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range res.Changes {
+			got = append(got, c.String())
+		}
+		want := []string{
+			`deleted user "karim@salon-elegance.fr"`,
+			`updated team "Équipe de Planification"`,
+			`deleted contact field "countryCode"`,
+			`updated contact field "budget"`,
+			`created lifecycle stage "Client Fidèle"`,
+			`deleted closing note "Sans Suite"`,
+			`created closing note "Abandon"`,
+			`updated workspace "salon"`,
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("changes (-want +got):\n%s", d)
+		}
+		back, err := workspace.Parse("export.yaml", export(t, s, "salon"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(normalise(g), normalise(back), cmpopts.EquateEmpty()); d != "" {
+			t.Errorf("export after update (-file +export):\n%s", d)
+		}
+		// Updating a team keeps its identity and round-robin cursor.
+		teamsAfter, _ := s.ListTeams(ctx, ws.ID)
+		if teamsAfter[0].ID != teamsBefore[0].ID {
+			t.Errorf("team was recreated instead of updated")
+		}
+	})
+}
+
+// failingStore injects a failure into the last write of an apply, inside
+// the real transaction: everything before it must roll back.
+type failingStore struct{ store.Store }
+
+func (f failingStore) InTx(ctx context.Context, fn func(store.Queries) error) error {
+	return f.Store.InTx(ctx, func(q store.Queries) error { return fn(failingQueries{q}) })
+}
+
+type failingQueries struct{ store.Queries }
+
+var errInjected = errors.New("injected failure")
+
+func (failingQueries) CreateLabel(context.Context, *store.Label) error { return errInjected }
+
+func TestApplyIsAllOrNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		// A new workspace: nothing of it may remain.
+		_, err := workspace.Apply(ctx, failingStore{s}, mustLoad(t, examples[1]))
+		if !errors.Is(err, errInjected) {
+			t.Fatalf("apply = %v, want the injected failure", err)
+		}
+		if _, err := s.GetWorkspaceBySlug(ctx, "support"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("workspace exists after a failed apply: %v", err)
+		}
+		// An existing workspace: it stays as it was.
+		if _, err := workspace.Apply(ctx, s, mustLoad(t, examples[0])); err != nil {
+			t.Fatal(err)
+		}
+		before := export(t, s, "salon")
+		g := mustLoad(t, examples[0])
+		g.Users = g.Users[:1]
+		g.Teams = g.Teams[:0]
+		g.Tags = append(g.Tags, workspace.Label{Name: "nouveau"})
+		if _, err := workspace.Apply(ctx, failingStore{s}, g); !errors.Is(err, errInjected) {
+			t.Fatalf("apply = %v, want the injected failure", err)
+		}
+		if after := export(t, s, "salon"); string(after) != string(before) {
+			t.Errorf("a failed apply changed the workspace:\n%s\n---\n%s", before, after)
+		}
+	})
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := workspace.Load("does-not-exist.yaml")
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Load = %v, want a not-exist error", err)
+	}
+}
