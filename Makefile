@@ -13,7 +13,7 @@ BENCHTIME ?= 1s
 # test: the full suite, against SQLite and PostgreSQL+pgvector. Fails if the
 # PostgreSQL conformance suite was skipped.
 test:
-	scripts/postgres.sh
+	@scripts/postgres.sh
 	$(GO) vet ./...
 	conf=$$(mktemp -d); trap 'rm -rf "$$conf"' EXIT
 	CAUSERIE_TEST_DATABASE_URL='$(TEST_DATABASE_URL)' CAUSERIE_REQUIRE_POSTGRES=1 \
@@ -32,7 +32,7 @@ test:
 
 # lint: gofmt, go vet, staticcheck (a Go tool dependency in go.mod).
 lint:
-	unformatted=$$(git ls-files -z --cached --others --exclude-standard -- '*.go' \
+	@unformatted=$$(git ls-files -z --cached --others --exclude-standard -- '*.go' \
 		| while IFS= read -r -d '' f; do if [[ -f "$$f" ]]; then printf '%s\0' "$$f"; fi; done \
 		| xargs -0 -r gofmt -l)
 	if [[ -n "$$unformatted" ]]; then
@@ -42,7 +42,7 @@ lint:
 	$(GO) tool staticcheck ./...
 
 bench:
-	scripts/postgres.sh
+	@scripts/postgres.sh
 	CAUSERIE_TEST_DATABASE_URL='$(TEST_DATABASE_URL)' CAUSERIE_REQUIRE_POSTGRES=1 \
 		$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem -count=1 ./...
 
