@@ -32,7 +32,7 @@ func BenchLoadConversation(b *testing.B, s store.Store) {
 			role = store.RoleAIAgent
 		}
 		m := &store.Message{WorkspaceID: w.ID, ConversationID: conv.ID, Role: role,
-			Text: "Bonjour, je voudrais prendre rendez-vous pour une coloration samedi matin.",
+			Text:     "Bonjour, je voudrais prendre rendez-vous pour une coloration samedi matin.",
 			Metadata: map[string]any{"turn": i}}
 		if err := s.AppendMessage(ctx, m); err != nil {
 			b.Fatal(err)
