@@ -55,6 +55,12 @@ type Queries interface {
 
 	CreateTeam(ctx context.Context, t *Team) error
 	GetTeam(ctx context.Context, workspaceID, id string) (*Team, error)
+	// LockTeam is GetTeam that, inside InTx, also locks the team's row
+	// until the transaction ends: concurrent assigners of one team, in any
+	// process, queue behind it.
+	LockTeam(ctx context.Context, workspaceID, id string) (*Team, error)
+	// SetTeamCursor saves the round-robin cursor.
+	SetTeamCursor(ctx context.Context, workspaceID, id string, cursor int) error
 	ListTeams(ctx context.Context, workspaceID string) ([]*Team, error)
 	// UpdateTeam saves the name and replaces the member list; it leaves
 	// the round-robin cursor alone.
@@ -90,6 +96,8 @@ type Queries interface {
 
 	CreateContact(ctx context.Context, c *Contact) error
 	GetContact(ctx context.Context, workspaceID, id string) (*Contact, error)
+	// LockContact is GetContact that, inside InTx, locks the contact's row.
+	LockContact(ctx context.Context, workspaceID, id string) (*Contact, error)
 	ListContacts(ctx context.Context, workspaceID string, f ContactFilter) ([]*Contact, error)
 	// UpdateContact saves c if c.Version is still the stored version and
 	// bumps it; otherwise it returns ErrConflict and saves nothing.
@@ -102,6 +110,12 @@ type Queries interface {
 
 	CreateConversation(ctx context.Context, c *Conversation) error
 	GetConversation(ctx context.Context, workspaceID, id string) (*Conversation, error)
+	// LockConversation is GetConversation that, inside InTx, locks the
+	// conversation's row.
+	LockConversation(ctx context.Context, workspaceID, id string) (*Conversation, error)
+	// CountOpenConversations counts the open conversations assigned to
+	// each of the given users (users with none are absent from the map).
+	CountOpenConversations(ctx context.Context, workspaceID string, userIDs []string) (map[string]int, error)
 	ListConversations(ctx context.Context, workspaceID string, f ConversationFilter) ([]*Conversation, error)
 	UpdateConversation(ctx context.Context, c *Conversation) error
 	DeleteConversation(ctx context.Context, workspaceID, id string) error
@@ -115,6 +129,13 @@ type Queries interface {
 	// AppendEvent adds e to the audit log; it sets e.ID and e.CreatedAt.
 	AppendEvent(ctx context.Context, e *Event) error
 	ListEvents(ctx context.Context, workspaceID string, f EventFilter) ([]*Event, error)
+
+	// CreateActionRun records that an action with this idempotency key
+	// started; ErrDuplicate when the key is already taken.
+	CreateActionRun(ctx context.Context, r *ActionRun) error
+	GetActionRun(ctx context.Context, workspaceID, key string) (*ActionRun, error)
+	UpdateActionRun(ctx context.Context, r *ActionRun) error
+	DeleteActionRun(ctx context.Context, workspaceID, key string) error
 
 	CreateTask(ctx context.Context, t *Task) error
 	GetTask(ctx context.Context, workspaceID, id string) (*Task, error)

@@ -73,11 +73,11 @@ func (q *queries) UpdateContact(ctx context.Context, c *store.Contact) error {
 func (q *queries) SetContactFields(ctx context.Context, workspaceID, id string, values map[string]any) (*store.Contact, error) {
 	var out *store.Contact
 	err := q.tx(ctx, func(q *queries) error {
-		// GetContactForUpdate takes the row lock (FOR UPDATE on PostgreSQL;
-		// SQLite transactions already hold the one write lock).
-		c, err := scanContact(q.conn.QueryRow(ctx, q.sql.Get("GetContactForUpdate"), workspaceID, id))
+		// The row lock (FOR UPDATE on PostgreSQL; SQLite transactions
+		// already hold the one write lock) makes read-merge-write atomic.
+		c, err := q.LockContact(ctx, workspaceID, id)
 		if err != nil {
-			return q.mapErr(err, "contact", id)
+			return err
 		}
 		fields := maps.Clone(c.Fields)
 		for k, v := range values {
@@ -100,4 +100,10 @@ func (q *queries) SetContactFields(ctx context.Context, workspaceID, id string, 
 // DeleteContact implements store.Queries.
 func (q *queries) DeleteContact(ctx context.Context, workspaceID, id string) error {
 	return q.execOne(ctx, "contact", id, "DeleteContact", workspaceID, id)
+}
+
+// LockContact implements store.Queries.
+func (q *queries) LockContact(ctx context.Context, workspaceID, id string) (*store.Contact, error) {
+	c, err := scanContact(q.conn.QueryRow(ctx, q.sql.Get("GetContactForUpdate"), workspaceID, id))
+	return c, q.mapErr(err, "contact", id)
 }

@@ -124,3 +124,35 @@ func (q *queries) AppendMessage(ctx context.Context, m *store.Message) error {
 func (q *queries) ListMessages(ctx context.Context, workspaceID, conversationID string, f store.MessageFilter) ([]*store.Message, error) {
 	return list(ctx, q, "ListMessages", scanMessage, workspaceID, conversationID, f.BeforeSeq, limit(f.Last))
 }
+
+// LockConversation implements store.Queries.
+func (q *queries) LockConversation(ctx context.Context, workspaceID, id string) (*store.Conversation, error) {
+	c, err := scanConversation(q.conn.QueryRow(ctx, q.sql.Get("GetConversationForUpdate"), workspaceID, id))
+	return c, q.mapErr(err, "conversation", id)
+}
+
+// CountOpenConversations implements store.Queries.
+func (q *queries) CountOpenConversations(ctx context.Context, workspaceID string, userIDs []string) (map[string]int, error) {
+	type count struct {
+		user string
+		n    int
+	}
+	counts, err := list(ctx, q, "CountOpenConversations", func(s scanner) (count, error) {
+		var c count
+		return c, s.Scan(&c.user, &c.n)
+	}, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	wanted := map[string]bool{}
+	for _, id := range userIDs {
+		wanted[id] = true
+	}
+	out := map[string]int{}
+	for _, c := range counts {
+		if wanted[c.user] {
+			out[c.user] = c.n
+		}
+	}
+	return out, nil
+}

@@ -267,3 +267,34 @@ WHERE workspace_id = $1 AND id = $2;
 
 -- name: DeleteTask
 DELETE FROM tasks WHERE workspace_id = $1 AND id = $2;
+
+-- name: GetTeamForUpdate
+SELECT id, workspace_id, name, round_robin_cursor, created_at, updated_at
+FROM teams WHERE workspace_id = $1 AND id = $2;
+
+-- name: SetTeamCursor
+UPDATE teams SET round_robin_cursor = $3 WHERE workspace_id = $1 AND id = $2;
+
+-- name: GetConversationForUpdate
+SELECT id, workspace_id, contact_id, status, assignee_type, assignee_id, team_id, channel, closing_note_id, summary,
+    created_at, updated_at, closed_at
+FROM conversations WHERE workspace_id = $1 AND id = $2;
+
+-- name: CountOpenConversations
+SELECT assignee_id, count(*) FROM conversations
+WHERE workspace_id = $1 AND status = 'open' AND assignee_type = 'user'
+GROUP BY assignee_id;
+
+-- name: CreateActionRun
+INSERT INTO action_runs (workspace_id, key, action, status, result, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7);
+
+-- name: GetActionRun
+SELECT workspace_id, key, action, status, result, created_at, updated_at
+FROM action_runs WHERE workspace_id = $1 AND key = $2;
+
+-- name: UpdateActionRun
+UPDATE action_runs SET status = $3, result = $4, updated_at = $5 WHERE workspace_id = $1 AND key = $2;
+
+-- name: DeleteActionRun
+DELETE FROM action_runs WHERE workspace_id = $1 AND key = $2;

@@ -398,3 +398,17 @@ func (q *queries) UpdateKnowledgeBase(ctx context.Context, kb *store.KnowledgeBa
 func (q *queries) DeleteKnowledgeBase(ctx context.Context, workspaceID, id string) error {
 	return q.execOne(ctx, "knowledge base", id, "DeleteKnowledgeBase", workspaceID, id)
 }
+
+// LockTeam implements store.Queries.
+func (q *queries) LockTeam(ctx context.Context, workspaceID, id string) (*store.Team, error) {
+	t, err := scanTeam(q.conn.QueryRow(ctx, q.sql.Get("GetTeamForUpdate"), workspaceID, id))
+	if err != nil {
+		return nil, q.mapErr(err, "team", id)
+	}
+	return t, q.attachMembers(ctx, workspaceID, t)
+}
+
+// SetTeamCursor implements store.Queries.
+func (q *queries) SetTeamCursor(ctx context.Context, workspaceID, id string, cursor int) error {
+	return q.execOne(ctx, "team", id, "SetTeamCursor", workspaceID, id, cursor)
+}
