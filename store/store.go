@@ -117,6 +117,8 @@ type Queries interface {
 	// each of the given users (users with none are absent from the map).
 	CountOpenConversations(ctx context.Context, workspaceID string, userIDs []string) (map[string]int, error)
 	ListConversations(ctx context.Context, workspaceID string, f ConversationFilter) ([]*Conversation, error)
+	// UpdateConversation saves every field, the contact included (a move
+	// to another contact of the workspace, when contacts are merged).
 	UpdateConversation(ctx context.Context, c *Conversation) error
 	DeleteConversation(ctx context.Context, workspaceID, id string) error
 

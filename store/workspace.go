@@ -31,6 +31,20 @@ type WorkspaceSettings struct {
 	// DefaultLifecycleStageID is the stage new contacts start at ("" for
 	// none).
 	DefaultLifecycleStageID string `json:"default_lifecycle_stage_id,omitempty"`
+	// DefaultCountry (ISO 3166 code, e.g. "FR") reads phone numbers
+	// written without an international prefix; without it they must
+	// start with +.
+	DefaultCountry string `json:"default_country,omitempty"`
+	// CRM, when set, also receives the contacts crm_upsert creates or
+	// updates.
+	CRM *CRMEndpoint `json:"crm,omitempty"`
+}
+
+// CRMEndpoint is an external CRM that crm_upsert posts contacts to.
+type CRMEndpoint struct {
+	URL string `json:"url"`
+	// Headers are sent with every request (an Authorization token…).
+	Headers map[string]string `json:"headers,omitempty"`
 }
 
 // Availability of a human agent.

@@ -12,7 +12,6 @@ const (
 	CRMUpsert            = "crm_upsert"
 	CreateTask           = "create_task"
 	SendEmail            = "send_email"
-	SearchKnowledge      = "search_knowledge"
 )
 
 // Names lists every action of the catalogue, in the order an admin reads
@@ -21,5 +20,4 @@ var Names = []string{
 	CloseConversation, Assign, Unassign,
 	UpdateContactFields, UpdateLifecycleStage, TagContact,
 	HTTPRequest, CRMUpsert, CreateTask, SendEmail,
-	SearchKnowledge,
 }

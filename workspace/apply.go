@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/causerie/causerie/store"
 )
@@ -304,6 +306,10 @@ func (a *applier) run(ctx context.Context) error {
 		AssignUnavailableUsers:  h.Settings.AssignUnavailableUsers,
 		HTTPAllowlist:           h.Settings.HTTPAllowlist,
 		DefaultLifecycleStageID: stageIDs[h.Settings.DefaultLifecycleStage],
+		DefaultCountry:          strings.ToUpper(h.Settings.DefaultCountry),
+	}
+	if c := h.Settings.CRM; c != nil {
+		settings.CRM = &store.CRMEndpoint{URL: c.URL, Headers: c.Headers}
 	}
 	if ws.Name != h.Name || ws.Language != h.Language || !sameSettings(ws.Settings, settings) {
 		ws.Name, ws.Language, ws.Settings = h.Name, h.Language, settings
@@ -348,6 +354,5 @@ func sameModel(a, b store.ModelSettings) bool {
 }
 
 func sameSettings(a, b store.WorkspaceSettings) bool {
-	return a.AssignUnavailableUsers == b.AssignUnavailableUsers && a.DefaultLifecycleStageID == b.DefaultLifecycleStageID &&
-		slices.Equal(a.HTTPAllowlist, b.HTTPAllowlist)
+	return reflect.DeepEqual(a, b)
 }

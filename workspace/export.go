@@ -20,7 +20,11 @@ func Export(ctx context.Context, q store.Queries, slug string) (*File, error) {
 	f := &File{Workspace: Header{Slug: ws.Slug, Name: ws.Name, Language: ws.Language, Settings: Settings{
 		AssignUnavailableUsers: ws.Settings.AssignUnavailableUsers,
 		HTTPAllowlist:          ws.Settings.HTTPAllowlist,
+		DefaultCountry:         ws.Settings.DefaultCountry,
 	}}}
+	if c := ws.Settings.CRM; c != nil {
+		f.Workspace.Settings.CRM = &CRM{URL: c.URL, Headers: c.Headers}
+	}
 
 	users, err := q.ListUsers(ctx, id)
 	if err != nil {

@@ -36,6 +36,17 @@ type Settings struct {
 	HTTPAllowlist          []string `yaml:"http_allowlist,omitempty"`
 	// DefaultLifecycleStage is the stage new contacts start at.
 	DefaultLifecycleStage string `yaml:"default_lifecycle_stage,omitempty"`
+	// DefaultCountry (ISO 3166 code such as FR) reads phone numbers
+	// written without +.
+	DefaultCountry string `yaml:"default_country,omitempty"`
+	// CRM is an external CRM that crm_upsert also sends contacts to.
+	CRM *CRM `yaml:"crm,omitempty"`
+}
+
+// CRM is an external CRM endpoint.
+type CRM struct {
+	URL     string            `yaml:"url"`
+	Headers map[string]string `yaml:"headers,omitempty"`
 }
 
 // User is a human agent.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -45,6 +46,7 @@ func Parse(name string, data []byte) (*File, error) {
 var (
 	slugRe     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 	fieldKeyRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+	countryRe  = regexp.MustCompile(`^[A-Za-z]{2}$`)
 )
 
 // names checks a list of names for emptiness and duplicates (ignoring case
@@ -93,6 +95,14 @@ func (d *decoder) validate(f *File) {
 		d.missing("workspace.slug", "every workspace file needs `workspace.slug` (lower-case letters, digits and dashes), its key in the store")
 	} else if !slugRe.MatchString(h.Slug) {
 		d.at("workspace.slug", "%q is not a valid slug: use lower-case letters, digits and dashes, e.g. \"salon\"", h.Slug)
+	}
+	if c := h.Settings.DefaultCountry; c != "" && !countryRe.MatchString(c) {
+		d.at("workspace.settings.default_country", "%q is not a country code; use a two-letter ISO 3166 code such as FR, BE, CA or US", c)
+	}
+	if c := h.Settings.CRM; c != nil {
+		if u, err := url.Parse(c.URL); c.URL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			d.at("workspace.settings.crm.url", "%q is not an http(s) URL; give the CRM endpoint contacts are posted to, e.g. https://crm.example.com/contacts", c.URL)
+		}
 	}
 	if strings.TrimSpace(h.Name) == "" {
 		d.missing("workspace.name", "give the workspace a display name")

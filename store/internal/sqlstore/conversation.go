@@ -40,12 +40,8 @@ func (q *queries) CreateConversation(ctx context.Context, c *store.Conversation)
 	}
 	c.CreatedAt, c.UpdatedAt = now(), now()
 	return q.tx(ctx, func(q *queries) error {
-		var n int
-		if err := q.conn.QueryRow(ctx, q.sql.Get("ContactExists"), c.WorkspaceID, c.ContactID).Scan(&n); err != nil {
-			return q.mapErr(err, "contact", c.ContactID)
-		}
-		if n == 0 {
-			return q.mapErr(ErrNoRows, "contact", c.ContactID)
+		if err := q.contactExists(ctx, c.WorkspaceID, c.ContactID); err != nil {
+			return err
 		}
 		_, err := q.exec(ctx, "CreateConversation", c.ID, c.WorkspaceID, c.ContactID, string(c.Status),
 			string(c.Assignee.Type), c.Assignee.ID, c.TeamID, c.Channel, c.ClosingNoteID, c.Summary,
@@ -74,12 +70,29 @@ func (q *queries) ListConversations(ctx context.Context, workspaceID string, f s
 	return list(ctx, q, "ListConversations", scanConversation, append(args, limit(f.Limit))...)
 }
 
-// UpdateConversation implements store.Queries.
+// UpdateConversation implements store.Queries. Moving a conversation to
+// another contact (a merge) requires that contact in the same workspace.
 func (q *queries) UpdateConversation(ctx context.Context, c *store.Conversation) error {
 	c.UpdatedAt = now()
-	return q.execOne(ctx, "conversation", c.ID, "UpdateConversation", c.WorkspaceID, c.ID, string(c.Status),
-		string(c.Assignee.Type), c.Assignee.ID, c.TeamID, c.Channel, c.ClosingNoteID, c.Summary, c.UpdatedAt,
-		nullTime(c.ClosedAt))
+	return q.tx(ctx, func(q *queries) error {
+		if err := q.contactExists(ctx, c.WorkspaceID, c.ContactID); err != nil {
+			return err
+		}
+		return q.execOne(ctx, "conversation", c.ID, "UpdateConversation", c.WorkspaceID, c.ID, string(c.Status),
+			string(c.Assignee.Type), c.Assignee.ID, c.TeamID, c.Channel, c.ClosingNoteID, c.Summary, c.UpdatedAt,
+			nullTime(c.ClosedAt), c.ContactID)
+	})
+}
+
+func (q *queries) contactExists(ctx context.Context, workspaceID, id string) error {
+	var n int
+	if err := q.conn.QueryRow(ctx, q.sql.Get("ContactExists"), workspaceID, id).Scan(&n); err != nil {
+		return q.mapErr(err, "contact", id)
+	}
+	if n == 0 {
+		return q.mapErr(ErrNoRows, "contact", id)
+	}
+	return nil
 }
 
 // DeleteConversation implements store.Queries.

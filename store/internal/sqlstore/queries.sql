@@ -208,7 +208,7 @@ ORDER BY id LIMIT $7;
 
 -- name: UpdateConversation
 UPDATE conversations SET status = $3, assignee_type = $4, assignee_id = $5, team_id = $6, channel = $7,
-    closing_note_id = $8, summary = $9, updated_at = $10, closed_at = $11
+    closing_note_id = $8, summary = $9, updated_at = $10, closed_at = $11, contact_id = $12
 WHERE workspace_id = $1 AND id = $2;
 
 -- name: DeleteConversation

@@ -1,0 +1,436 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/causerie/causerie/internal/suggest"
+	"github.com/causerie/causerie/store"
+)
+
+// Action is one entry of the catalogue. Execution happens in up to three
+// steps, each optional: Outside (network work, before and outside any
+// transaction), Run (database work, in one store transaction with the
+// conversation and contact rows locked) and After (network work that must
+// follow a committed Run, such as pushing a contact to an external CRM).
+type Action struct {
+	Name string
+	// Description tells a model what the action does and when to use it.
+	Description string
+	// Schema is the JSON Schema of the arguments.
+	Schema string
+	// NeedsConversation fails the call early when it has no conversation.
+	NeedsConversation bool
+	// NeedsContact fails the call early when it has no contact.
+	NeedsContact bool
+
+	Outside func(ctx context.Context, x *Exec) Result
+	Run     func(ctx context.Context, x *Exec) Result
+	After   func(ctx context.Context, x *Exec, r Result) Result
+	// Redact returns the arguments as the audit log may keep them
+	// (secrets replaced); nil keeps them as they are.
+	Redact func(args json.RawMessage) json.RawMessage
+
+	schema *jsonschema.Schema
+}
+
+// Call asks for one action.
+type Call struct {
+	WorkspaceID string
+	// ConversationID is the conversation the action is about, "" if none.
+	ConversationID string
+	// ContactID is the contact when there is no conversation; with a
+	// conversation, its contact is used.
+	ContactID string
+	Action    string
+	Args      json.RawMessage
+	// Actor is who asked: "ai_agent:<id>", "flow:<id>", "user:<id>".
+	Actor string
+	// ToolCallID is the model's tool-call id, "" when not from a model.
+	ToolCallID string
+	// Key makes the call idempotent (see IdempotencyKey): executing it again
+	// returns the recorded result and changes nothing. "" disables that.
+	Key string
+	// Vars are extra template variables ({{name.path}}), e.g. a flow's.
+	Vars map[string]any
+	// Enabled, when not nil, lists the only actions the caller may run
+	// (an AI agent's enabled actions).
+	Enabled []string
+}
+
+// IdempotencyKey is the key of the index-th call of a conversation turn.
+func IdempotencyKey(conversationID string, turn int64, index int) string {
+	return fmt.Sprintf("%s/%d/%d", conversationID, turn, index)
+}
+
+// Summarizer writes the summary of a conversation being closed.
+type Summarizer interface {
+	Summarize(ctx context.Context, messages []*store.Message) (string, error)
+}
+
+// Options configure a Catalogue. The zero value works: no summaries, no
+// e-mail, development mode.
+type Options struct {
+	// Summarizer writes closing summaries; nil turns them off.
+	Summarizer Summarizer
+	// Mailer sends e-mail; nil makes send_email fail with "not configured".
+	Mailer Mailer
+	// Production requires https URLs for http_request
+	// (CAUSERIE_ENV=production).
+	Production bool
+}
+
+// Catalogue executes actions against a store.
+type Catalogue struct {
+	store   store.Store
+	opts    Options
+	actions map[string]*Action
+	order   []string
+}
+
+// New returns the catalogue of every action, executing against s.
+func New(s store.Store, opts Options) *Catalogue {
+	c := &Catalogue{store: s, opts: opts, actions: map[string]*Action{}}
+	for _, a := range []*Action{
+		closeConversation(), assign(), unassign(),
+		updateContactFields(), updateLifecycleStage(), tagContact(),
+		httpRequest(), crmUpsert(), createTask(), sendEmail(),
+	} {
+		a.schema = compileSchema(a.Name, a.Schema)
+		c.actions[a.Name] = a
+		c.order = append(c.order, a.Name)
+	}
+	return c
+}
+
+// Action returns the named action, nil if there is none.
+func (c *Catalogue) Action(name string) *Action { return c.actions[name] }
+
+// Names lists the catalogue's actions in catalogue order.
+func (c *Catalogue) Names() []string { return slices.Clone(c.order) }
+
+// Exec is an action's view of one execution.
+type Exec struct {
+	Call *Call
+	// Q reads and writes: the transaction in Run, the store elsewhere.
+	Q            store.Queries
+	Workspace    *store.Workspace
+	Conversation *store.Conversation // nil without a conversation
+	Contact      *store.Contact      // nil without a contact
+	Catalogue    *Catalogue
+	// Outcome carries what the Outside step produced to the Run step
+	// (a summary, a response…).
+	Outcome any
+
+	events []*store.Event
+}
+
+// Emit appends a domain event ("conversation.closed"…) to the log when the
+// execution's transaction commits.
+func (x *Exec) Emit(typ string, payload any) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		b = []byte(fmt.Sprintf(`{"error":%q}`, err.Error()))
+	}
+	convID := ""
+	if x.Conversation != nil {
+		convID = x.Conversation.ID
+	}
+	x.events = append(x.events, &store.Event{WorkspaceID: x.Call.WorkspaceID, ConversationID: convID, Type: typ,
+		Actor: x.Call.Actor, Payload: b, ModelCallID: x.Call.ToolCallID})
+}
+
+// Args decodes the call's arguments into v (already schema-validated).
+func (x *Exec) Args(v any) error {
+	if len(x.Call.Args) == 0 {
+		return nil
+	}
+	return json.Unmarshal(x.Call.Args, v)
+}
+
+// errRollback undoes a Run that returned a failed Result.
+var errRollback = errors.New("action failed")
+
+// Execute runs one call: it checks the action is known and enabled,
+// validates the arguments against its schema and the workspace, executes
+// it, appends its domain events and an audit event ("action.executed"),
+// and returns the Result. The returned error is for infrastructure
+// failures only; everything a caller could fix is a failed Result.
+func (c *Catalogue) Execute(ctx context.Context, call Call) (Result, error) {
+	a := c.actions[call.Action]
+	enabled := call.Enabled
+	if enabled == nil {
+		enabled = c.order
+	}
+	if a == nil || !slices.Contains(enabled, call.Action) {
+		msg := fmt.Sprintf("there is no action %q", call.Action)
+		if a != nil {
+			msg = fmt.Sprintf("the action %q is not enabled here", call.Action)
+		}
+		if s := suggest.Close(call.Action, enabled); s != "" {
+			msg += fmt.Sprintf("; did you mean %q?", s)
+		}
+		return c.audit(ctx, &call, Fail(CodeUnknownAction, msg, enabled...))
+	}
+	if problems := validateArgs(a.schema, call.Args); len(problems) > 0 {
+		return c.audit(ctx, &call, Failf(CodeInvalidArguments, nil, "invalid arguments for %s: %s", a.Name, strings.Join(problems, "; ")))
+	}
+
+	if call.Key != "" {
+		prev, err := c.reserve(ctx, &call)
+		if err != nil || prev != nil {
+			if prev != nil {
+				return *prev, nil
+			}
+			return Result{}, err
+		}
+	}
+	res, err := c.execute(ctx, a, &call)
+	if err != nil && call.Key != "" {
+		// Let a retry run it: nothing was recorded.
+		_ = c.store.DeleteActionRun(context.WithoutCancel(ctx), call.WorkspaceID, call.Key)
+	}
+	return res, err
+}
+
+// reserve claims call.Key; when an earlier execution holds it, it returns
+// that execution's result instead.
+func (c *Catalogue) reserve(ctx context.Context, call *Call) (*Result, error) {
+	for range 3 {
+		run, err := c.store.GetActionRun(ctx, call.WorkspaceID, call.Key)
+		switch {
+		case err == nil && run.Status == store.RunDone:
+			var r Result
+			if err := json.Unmarshal(run.Result, &r); err != nil {
+				return nil, fmt.Errorf("recorded result of %s: %w", call.Key, err)
+			}
+			r.Replayed = true
+			return &r, nil
+		case err == nil:
+			r := Failf(CodeInProgress, nil, "%s with key %s is already running; its outcome is not known yet", run.Action, call.Key)
+			return &r, nil
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, err
+		}
+		err = c.store.CreateActionRun(ctx, &store.ActionRun{WorkspaceID: call.WorkspaceID, Key: call.Key, Action: call.Action})
+		if err == nil {
+			return nil, nil
+		}
+		if !errors.Is(err, store.ErrDuplicate) {
+			return nil, err
+		}
+		// Another execution claimed it between our read and write: read again.
+	}
+	return nil, fmt.Errorf("claim idempotency key %s: kept losing the race", call.Key)
+}
+
+// load fills the execution's workspace, conversation and contact through
+// q (locking the rows when q is a transaction).
+func (c *Catalogue) load(ctx context.Context, q store.Queries, x *Exec, a *Action) (*Result, error) {
+	call := x.Call
+	ws, err := q.GetWorkspace(ctx, call.WorkspaceID)
+	if err != nil {
+		return nil, err
+	}
+	x.Workspace, x.Conversation, x.Contact = ws, nil, nil
+	contactID := call.ContactID
+	if call.ConversationID != "" {
+		conv, err := q.LockConversation(ctx, call.WorkspaceID, call.ConversationID)
+		if errors.Is(err, store.ErrNotFound) {
+			r := Failf(CodeNoConversation, nil, "conversation %s does not exist in this workspace", call.ConversationID)
+			return &r, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		x.Conversation = conv
+		contactID = conv.ContactID
+	}
+	if contactID != "" {
+		ct, err := q.LockContact(ctx, call.WorkspaceID, contactID)
+		if errors.Is(err, store.ErrNotFound) {
+			r := Failf(CodeNoContact, nil, "contact %s does not exist in this workspace", contactID)
+			return &r, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		x.Contact = ct
+	}
+	if a.NeedsConversation && x.Conversation == nil {
+		r := Failf(CodeNoConversation, nil, "%s needs a conversation, and this call has none", a.Name)
+		return &r, nil
+	}
+	if a.NeedsContact && x.Contact == nil {
+		r := Failf(CodeNoContact, nil, "%s needs a contact, and this call has none", a.Name)
+		return &r, nil
+	}
+	return nil, nil
+}
+
+func (c *Catalogue) execute(ctx context.Context, a *Action, call *Call) (Result, error) {
+	x := &Exec{Call: call, Q: c.store, Catalogue: c}
+	var res Result
+	if a.Outside != nil {
+		if early, err := c.load(ctx, c.store, x, a); err != nil || early != nil {
+			if err != nil {
+				return Result{}, err
+			}
+			return c.audit(ctx, call, *early)
+		}
+		res = a.Outside(ctx, x)
+		if !res.OK || a.Run == nil {
+			return c.finish(ctx, x, res)
+		}
+	}
+	if a.Run != nil {
+		err := c.store.InTx(ctx, func(q store.Queries) error {
+			x.Q, x.events = q, nil
+			early, err := c.load(ctx, q, x, a)
+			if err != nil {
+				return err
+			}
+			if early != nil {
+				res = *early
+				return errRollback
+			}
+			res = a.Run(ctx, x)
+			if !res.OK {
+				return errRollback
+			}
+			return c.record(ctx, q, x, res)
+		})
+		x.Q = c.store
+		switch {
+		case errors.Is(err, errRollback):
+			x.events = nil
+			return c.finish(ctx, x, res)
+		case err != nil:
+			return Result{}, fmt.Errorf("%s: %w", a.Name, err)
+		}
+	}
+	if a.After != nil && res.OK {
+		x.events = nil
+		res = a.After(ctx, x, res)
+		if err := c.store.InTx(ctx, func(q store.Queries) error {
+			if err := appendEvents(ctx, q, x.events); err != nil {
+				return err
+			}
+			return c.saveRun(ctx, q, call, res)
+		}); err != nil {
+			return Result{}, err
+		}
+	}
+	return res, nil
+}
+
+// finish records an execution that did not go through a successful Run.
+func (c *Catalogue) finish(ctx context.Context, x *Exec, res Result) (Result, error) {
+	err := c.store.InTx(ctx, func(q store.Queries) error { return c.record(ctx, q, x, res) })
+	if err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// record appends the execution's domain events and audit event and saves
+// its result under its idempotency key, in q's transaction.
+func (c *Catalogue) record(ctx context.Context, q store.Queries, x *Exec, res Result) error {
+	if err := appendEvents(ctx, q, x.events); err != nil {
+		return err
+	}
+	if err := q.AppendEvent(ctx, c.auditEvent(x.Call, res)); err != nil {
+		return err
+	}
+	return c.saveRun(ctx, q, x.Call, res)
+}
+
+func (c *Catalogue) saveRun(ctx context.Context, q store.Queries, call *Call, res Result) error {
+	if call.Key == "" {
+		return nil
+	}
+	return q.UpdateActionRun(ctx, &store.ActionRun{WorkspaceID: call.WorkspaceID, Key: call.Key,
+		Status: store.RunDone, Result: json.RawMessage(res.JSON())})
+}
+
+func appendEvents(ctx context.Context, q store.Queries, events []*store.Event) error {
+	for _, e := range events {
+		if err := q.AppendEvent(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// audit records a call rejected before execution (unknown action, invalid
+// arguments).
+func (c *Catalogue) audit(ctx context.Context, call *Call, res Result) (Result, error) {
+	if err := c.store.AppendEvent(ctx, c.auditEvent(call, res)); err != nil {
+		return Result{}, err
+	}
+	return res, nil
+}
+
+// AuditEvent is the payload of an "action.executed" event.
+type AuditEvent struct {
+	Action string          `json:"action"`
+	Args   json.RawMessage `json:"args"`
+	Result Result          `json:"result"`
+	Key    string          `json:"key,omitempty"`
+}
+
+func (c *Catalogue) auditEvent(call *Call, res Result) *store.Event {
+	args := call.Args
+	if a := c.actions[call.Action]; a != nil && a.Redact != nil && json.Valid(args) {
+		args = a.Redact(args)
+	}
+	if !json.Valid(args) {
+		b, _ := json.Marshal(string(args)) // keep what the model sent, as text
+		args = b
+	}
+	payload, _ := json.Marshal(AuditEvent{Action: call.Action, Args: args, Result: res, Key: call.Key})
+	return &store.Event{WorkspaceID: call.WorkspaceID, ConversationID: call.ConversationID, Type: "action.executed",
+		Actor: call.Actor, Payload: payload, ModelCallID: call.ToolCallID}
+}
+
+// Vars are the template variables of the execution: contact (its name,
+// email, phone, lifecycle stage and fields by key), conversation,
+// workspace, and the call's own Vars.
+func (x *Exec) Vars(ctx context.Context) map[string]any {
+	vars := map[string]any{}
+	if x.Workspace != nil {
+		vars["workspace"] = map[string]any{"name": x.Workspace.Name, "slug": x.Workspace.Slug}
+	}
+	if x.Conversation != nil {
+		vars["conversation"] = map[string]any{"id": x.Conversation.ID, "channel": x.Conversation.Channel,
+			"status": string(x.Conversation.Status)}
+	}
+	if ct := x.Contact; ct != nil {
+		m := map[string]any{}
+		for k, v := range ct.Fields {
+			m[k] = v
+		}
+		m["id"], m["name"], m["email"], m["phone"] = ct.ID, ct.Name, ct.Email, ct.Phone
+		m["lifecycle_stage"] = ""
+		if ct.LifecycleStageID != "" {
+			if stages, err := x.Q.ListLifecycleStages(ctx, ct.WorkspaceID); err == nil {
+				for _, s := range stages {
+					if s.ID == ct.LifecycleStageID {
+						m["lifecycle_stage"] = s.Name
+					}
+				}
+			}
+		}
+		vars["contact"] = m
+	}
+	for k, v := range x.Call.Vars {
+		vars[k] = v
+	}
+	return vars
+}
