@@ -16,7 +16,7 @@ var ctx = context.Background()
 // fixture is the salon workspace of examples/salon, applied to a fresh
 // store, with one contact in one open conversation.
 type fixture struct {
-	t    *testing.T
+	t    testing.TB
 	s    store.Store
 	ws   *store.Workspace
 	cat  *tools.Catalogue
@@ -25,7 +25,7 @@ type fixture struct {
 	users, teams, agents, stages, notes map[string]string
 }
 
-func newFixture(t *testing.T, s store.Store, opts tools.Options) *fixture {
+func newFixture(t testing.TB, s store.Store, opts tools.Options) *fixture {
 	t.Helper()
 	f, err := workspace.Load("../examples/salon/workspace.yaml")
 	if err != nil {
@@ -127,14 +127,14 @@ func (fx *fixture) events(typ string) []*store.Event {
 	return es
 }
 
-func wantOK(t *testing.T, r tools.Result) {
+func wantOK(t testing.TB, r tools.Result) {
 	t.Helper()
 	if !r.OK {
 		t.Fatalf("want ok, got %s", r.JSON())
 	}
 }
 
-func wantFail(t *testing.T, r tools.Result, code string) {
+func wantFail(t testing.TB, r tools.Result, code string) {
 	t.Helper()
 	if r.OK || r.Error == nil || r.Error.Code != code {
 		t.Fatalf("want failure %s, got %s", code, r.JSON())
