@@ -191,6 +191,18 @@ func testConversations(t *testing.T, s store.Store) {
 	err = s.CreateConversation(ctx, &store.Conversation{WorkspaceID: w.ID, ContactID: foreign.ID})
 	wantErr(t, err, store.ErrNotFound)
 
+	// Moving a conversation to another contact (a merge) stays within the workspace.
+	moved := NewContact(t, s, w)
+	open.ContactID = moved.ID
+	must(t, s.UpdateConversation(ctx, open))
+	got, err = s.GetConversation(ctx, w.ID, open.ID)
+	must(t, err)
+	if got.ContactID != moved.ID {
+		t.Errorf("conversation not moved to contact %s", moved.ID)
+	}
+	open.ContactID = foreign.ID
+	wantErr(t, s.UpdateConversation(ctx, open), store.ErrNotFound)
+
 	must(t, s.DeleteConversation(ctx, w.ID, open.ID))
 	_, err = s.GetConversation(ctx, w.ID, open.ID)
 	wantErr(t, err, store.ErrNotFound)
