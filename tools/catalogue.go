@@ -69,9 +69,18 @@ func IdempotencyKey(conversationID string, turn int64, index int) string {
 	return fmt.Sprintf("%s/%d/%d", conversationID, turn, index)
 }
 
-// Summarizer writes the summary of a conversation being closed.
+// Summarizer writes the summary of a conversation being closed and picks
+// its closing note.
 type Summarizer interface {
-	Summarize(ctx context.Context, messages []*store.Message) (string, error)
+	// Summarize summarises messages (the last SummaryMessages) and, when
+	// closingNotes is not empty, picks the one that fits ("" for none).
+	Summarize(ctx context.Context, messages []*store.Message, closingNotes []string) (Summary, error)
+}
+
+// Summary is what a Summarizer writes.
+type Summary struct {
+	Text        string `json:"summary"`
+	ClosingNote string `json:"closing_note"`
 }
 
 // Options configure a Catalogue. The zero value works: no summaries, no

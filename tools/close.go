@@ -62,11 +62,11 @@ func summarizeBeforeClose(ctx context.Context, x *Exec) Result {
 	if x.Conversation.Status == store.StatusClosed {
 		return Ok("the conversation is already closed; nothing changed", map[string]any{"already_closed": true})
 	}
+	notes, _, err := closingNotes(ctx, x)
+	if err != nil {
+		return internal("reading closing notes", err)
+	}
 	if args.ClosingNote != "" {
-		notes, _, err := closingNotes(ctx, x)
-		if err != nil {
-			return internal("reading closing notes", err)
-		}
 		if _, ok := match(args.ClosingNote, notes); !ok {
 			return unknown(CodeUnknownNote, "closing note", args.ClosingNote, notes)
 		}
@@ -79,13 +79,21 @@ func summarizeBeforeClose(ctx context.Context, x *Exec) Result {
 	if err != nil {
 		return internal("reading messages", err)
 	}
-	text, err := sum.Summarize(ctx, msgs)
+	// Seed 002: on close the AI agent also picks a closing note, unless one
+	// was given or summaries are turned off.
+	var choices []string
+	if args.ClosingNote == "" {
+		for _, n := range notes {
+			choices = append(choices, n.name)
+		}
+	}
+	summary, err := sum.Summarize(ctx, msgs, choices)
 	if err != nil {
 		// Closing matters more than its summary: close without one.
 		x.Outcome = fmt.Errorf("summary failed: %w", err)
 		return Ok("", nil)
 	}
-	x.Outcome = text
+	x.Outcome = summary
 	return Ok("", nil)
 }
 
@@ -97,25 +105,33 @@ func runClose(ctx context.Context, x *Exec) Result {
 		return Ok("the conversation is already closed; nothing changed", map[string]any{"already_closed": true})
 	}
 	data := map[string]any{}
-	if args.ClosingNote != "" {
+	msg := "conversation closed"
+	noteRef := args.ClosingNote
+	switch o := x.Outcome.(type) {
+	case Summary:
+		conv.Summary = o.Text
+		data["summary"] = o.Text
+		if noteRef == "" {
+			noteRef = o.ClosingNote
+		}
+	case error:
+		msg += " without a summary (" + o.Error() + ")"
+	}
+	if noteRef != "" {
 		notes, _, err := closingNotes(ctx, x)
 		if err != nil {
 			return internal("reading closing notes", err)
 		}
-		note, ok := match(args.ClosingNote, notes)
-		if !ok {
+		note, ok := match(noteRef, notes)
+		switch {
+		case ok:
+			conv.ClosingNoteID = note.id
+			data["closing_note"] = note.name
+		case args.ClosingNote != "":
 			return unknown(CodeUnknownNote, "closing note", args.ClosingNote, notes)
+		default:
+			// The summarizer picked nothing usable: close without a note.
 		}
-		conv.ClosingNoteID = note.id
-		data["closing_note"] = note.name
-	}
-	msg := "conversation closed"
-	switch o := x.Outcome.(type) {
-	case string:
-		conv.Summary = o
-		data["summary"] = o
-	case error:
-		msg += " without a summary (" + o.Error() + ")"
 	}
 	now := time.Now().UTC()
 	conv.Status, conv.ClosedAt = store.StatusClosed, &now

@@ -11,12 +11,21 @@ import (
 	"github.com/causerie/causerie/tools"
 )
 
-// recordingSummarizer summarises by counting, and keeps what it was given.
-type recordingSummarizer struct{ got [][]*store.Message }
+// recordingSummarizer summarises by counting, picks the last closing note
+// offered, and keeps what it was given.
+type recordingSummarizer struct {
+	got   [][]*store.Message
+	notes [][]string
+}
 
-func (r *recordingSummarizer) Summarize(_ context.Context, msgs []*store.Message) (string, error) {
+func (r *recordingSummarizer) Summarize(_ context.Context, msgs []*store.Message, notes []string) (tools.Summary, error) {
 	r.got = append(r.got, msgs)
-	return fmt.Sprintf("%d messages, from %q to %q", len(msgs), msgs[0].Text, msgs[len(msgs)-1].Text), nil
+	r.notes = append(r.notes, notes)
+	s := tools.Summary{Text: fmt.Sprintf("%d messages, from %q to %q", len(msgs), msgs[0].Text, msgs[len(msgs)-1].Text)}
+	if len(notes) > 0 {
+		s.ClosingNote = notes[len(notes)-1]
+	}
+	return s, nil
 }
 
 func TestCloseConversation(t *testing.T) {
@@ -48,10 +57,18 @@ func TestCloseConversation(t *testing.T) {
 			t.Errorf("closed event: %s (model call %q)", closed[0].Payload, closed[0].ModelCallID)
 		}
 
+		// The summarizer picks the note when the call names none.
+		conv2 := fx.newConversation()
+		fx.s.AppendMessage(ctx, &store.Message{WorkspaceID: fx.ws.ID, ConversationID: conv2.ID, Role: store.RoleVisitor, Text: "merci"})
+		wantOK(t, fx.callOn(conv2, "close_conversation", `{}`, ""))
+		if c := fx.conversation(conv2.ID); c.ClosingNoteID != fx.notes["Sans Suite"] || c.Summary == "" {
+			t.Errorf("summarizer's note not applied: %+v", c)
+		}
+
 		// Closing again is a no-op that says so.
 		r = fx.call("close_conversation", `{}`)
 		wantOK(t, r)
-		if r.Data["already_closed"] != true || len(fx.events("conversation.closed")) != 1 {
+		if r.Data["already_closed"] != true || len(fx.events("conversation.closed")) != 2 {
 			t.Errorf("second close: %s", r.JSON())
 		}
 	})
