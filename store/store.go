@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -131,6 +132,14 @@ type Queries interface {
 	// AppendEvent adds e to the audit log; it sets e.ID and e.CreatedAt.
 	AppendEvent(ctx context.Context, e *Event) error
 	ListEvents(ctx context.Context, workspaceID string, f EventFilter) ([]*Event, error)
+
+	// AcquireTurnLock takes the lease on a conversation's turn for holder
+	// until expires (or renews holder's own lease): it returns false when
+	// another holder's lease has not expired. The lease, not process
+	// memory, makes turns one at a time across processes.
+	AcquireTurnLock(ctx context.Context, workspaceID, conversationID, holder string, expires time.Time) (bool, error)
+	// ReleaseTurnLock gives the lease up, if holder has it.
+	ReleaseTurnLock(ctx context.Context, workspaceID, conversationID, holder string) error
 
 	// CreateActionRun records that an action with this idempotency key
 	// started; ErrDuplicate when the key is already taken.

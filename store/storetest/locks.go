@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/causerie/causerie/store"
 )
@@ -131,4 +133,62 @@ func testActionRuns(t *testing.T, s store.Store) {
 	must(t, s.DeleteActionRun(ctx, w.ID, r.Key))
 	_, err = s.GetActionRun(ctx, w.ID, r.Key)
 	wantErr(t, err, store.ErrNotFound)
+}
+
+// The turn lease: one holder at a time, renewable by its holder, taken
+// over once expired, released by its holder only.
+func testTurnLock(t *testing.T, s store.Store) {
+	w := NewWorkspace(t, s)
+	conv := NewConversation(t, s, w)
+	now := time.Now()
+	acquire := func(holder string, until time.Time) bool {
+		t.Helper()
+		ok, err := s.AcquireTurnLock(ctx, w.ID, conv.ID, holder, until)
+		must(t, err)
+		return ok
+	}
+	if !acquire("a", now.Add(time.Minute)) {
+		t.Fatal("a could not take a free lock")
+	}
+	if acquire("b", now.Add(time.Minute)) {
+		t.Fatal("b took a lock a holds")
+	}
+	if !acquire("a", now.Add(2*time.Minute)) {
+		t.Fatal("a could not renew its own lock")
+	}
+	must(t, s.ReleaseTurnLock(ctx, w.ID, conv.ID, "b")) // not b's: no effect
+	if acquire("b", now.Add(time.Minute)) {
+		t.Fatal("b's release freed a's lock")
+	}
+	must(t, s.ReleaseTurnLock(ctx, w.ID, conv.ID, "a"))
+	if !acquire("b", now.Add(-time.Second)) { // b takes it, already expired
+		t.Fatal("b could not take a released lock")
+	}
+	if !acquire("c", now.Add(time.Minute)) {
+		t.Fatal("c could not take an expired lock")
+	}
+	_, err := s.AcquireTurnLock(ctx, NewWorkspace(t, s).ID, conv.ID, "d", now.Add(time.Minute))
+	wantErr(t, err, store.ErrNotFound)
+
+	// Concurrent acquirers: exactly one wins.
+	conv2 := NewConversation(t, s, w)
+	var wg sync.WaitGroup
+	wins := make(chan string, 20)
+	for i := range 20 {
+		wg.Go(func() {
+			holder := fmt.Sprint("h", i)
+			ok, err := s.AcquireTurnLock(ctx, w.ID, conv2.ID, holder, time.Now().Add(time.Minute))
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				wins <- holder
+			}
+		})
+	}
+	wg.Wait()
+	close(wins)
+	if n := len(wins); n != 1 {
+		t.Errorf("%d concurrent acquirers won the lock, want 1", n)
+	}
 }

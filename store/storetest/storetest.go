@@ -41,6 +41,7 @@ var Tests = []Test{
 	{"ConversationLock", testConversationLock},
 	{"CountOpenConversations", testCountOpenConversations},
 	{"ActionRuns", testActionRuns},
+	{"TurnLock", testTurnLock},
 	{"WorkspaceIsolation", testWorkspaceIsolation},
 	{"TransactionRollback", testTransactionRollback},
 	{"TransactionPanicRollsBack", testTransactionPanic},

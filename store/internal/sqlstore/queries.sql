@@ -298,3 +298,14 @@ UPDATE action_runs SET status = $3, result = $4, updated_at = $5 WHERE workspace
 
 -- name: DeleteActionRun
 DELETE FROM action_runs WHERE workspace_id = $1 AND key = $2;
+
+-- name: AcquireTurnLock
+INSERT INTO turn_locks (conversation_id, workspace_id, holder, expires_at) VALUES ($1, $2, $3, $4)
+ON CONFLICT (conversation_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+WHERE turn_locks.expires_at < $5 OR turn_locks.holder = excluded.holder;
+
+-- name: ReleaseTurnLock
+DELETE FROM turn_locks WHERE workspace_id = $1 AND conversation_id = $2 AND holder = $3;
+
+-- name: ConversationExists
+SELECT count(*) FROM conversations WHERE workspace_id = $1 AND id = $2;

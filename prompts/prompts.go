@@ -1,0 +1,86 @@
+package prompts
+
+import (
+	"embed"
+	"fmt"
+	"strings"
+	"text/template"
+)
+
+//go:embed *.tmpl
+var files embed.FS
+
+var templates = template.Must(template.New("").Option("missingkey=error").Funcs(template.FuncMap{
+	"join": strings.Join,
+	"inc":  func(i int) int { return i + 1 },
+}).ParseFS(files, "*.tmpl"))
+
+// System is what the system prompt of an AI agent's turn shows.
+type System struct {
+	Now          string // "Saturday 21 November 2026, 10:30 UTC"
+	Language     string
+	Workspace    string
+	Agent        string
+	Instructions string
+	Actions      []Action
+	Teams        []Team
+	Users        []string // "Marie Dubois <marie@…>"
+	AIAgents     []string
+	Fields       []Field
+	Stages       []string
+	ClosingNotes []Note
+	Tags         []string
+	Contact      Contact
+	Knowledge    []Passage
+}
+
+// Action is an enabled action, as the model reads it.
+type Action struct{ Name, Description string }
+
+// Team is a team and its members' names.
+type Team struct {
+	Name    string
+	Members []string
+}
+
+// Field is a contact field definition.
+type Field struct {
+	ID, Name, Type string
+	Options        []string
+}
+
+// Note is a closing note.
+type Note struct{ Name, Description string }
+
+// Contact is the contact's profile.
+type Contact struct {
+	Name, Email, Phone, Stage string
+	Tags                      []string
+	Fields                    []FieldValue
+}
+
+// FieldValue is a contact's value for a field.
+type FieldValue struct{ ID, Name, Value string }
+
+// Passage is a retrieved knowledge passage.
+type Passage struct{ Title, Source, Text string }
+
+// Summary is what the closing-summary prompt shows.
+type Summary struct {
+	Language     string
+	ClosingNotes []string
+}
+
+// RenderSystem renders the system prompt of a turn.
+func RenderSystem(s System) (string, error) { return render("system.tmpl", s) }
+
+// RenderSummary renders the instructions of the closing summary.
+func RenderSummary(s Summary) (string, error) { return render("summary.tmpl", s) }
+
+func render(name string, data any) (string, error) {
+	var b strings.Builder
+	if err := templates.ExecuteTemplate(&b, name, data); err != nil {
+		return "", fmt.Errorf("render prompt %s: %w", name, err)
+	}
+	return b.String(), nil
+}
