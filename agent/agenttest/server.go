@@ -180,6 +180,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	case strings.HasSuffix(r.URL.Path, "/audio/transcriptions"):
 		writeJSON(w, map[string]any{"text": step.Transcript})
 	case strings.HasSuffix(r.URL.Path, "/chat/completions"):
+		step.ToolCalls = append([]ToolCall(nil), step.ToolCalls...) // steps may share a slice
 		for i := range step.ToolCalls {
 			if step.ToolCalls[i].ID == "" {
 				step.ToolCalls[i].ID = fmt.Sprintf("call_%d_%d", n, i)

@@ -1,0 +1,148 @@
+package agent
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/causerie/causerie/prompts"
+	"github.com/causerie/causerie/store"
+	"github.com/causerie/causerie/tools"
+)
+
+// systemPrompt renders the system prompt: platform rules, the workspace's
+// entities as enumerations, the contact's profile, the instructions.
+func (a *Agent) systemPrompt(ctx context.Context, ws *store.Workspace, ag *store.AIAgent, conv *store.Conversation) (string, error) {
+	q := a.store
+	p := prompts.System{Now: a.now(time.UTC), Language: ws.Language, Workspace: ws.Name, Agent: ag.Name, Instructions: ag.Instructions}
+	for _, name := range ag.Actions {
+		if act := a.tools.Action(name); act != nil {
+			p.Actions = append(p.Actions, prompts.Action{Name: act.Name, Description: act.Description})
+		}
+	}
+	users, err := q.ListUsers(ctx, ws.ID)
+	if err != nil {
+		return "", err
+	}
+	userNames := map[string]string{}
+	for _, u := range users {
+		userNames[u.ID] = u.Name
+		p.Users = append(p.Users, fmt.Sprintf("%s <%s>", u.Name, u.Email))
+	}
+	teams, err := q.ListTeams(ctx, ws.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range teams {
+		pt := prompts.Team{Name: t.Name}
+		for _, id := range t.MemberIDs {
+			pt.Members = append(pt.Members, userNames[id])
+		}
+		p.Teams = append(p.Teams, pt)
+	}
+	agents, err := q.ListAIAgents(ctx, ws.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, o := range agents {
+		if o.ID != ag.ID {
+			p.AIAgents = append(p.AIAgents, o.Name)
+		}
+	}
+	fields, err := q.ListContactFields(ctx, ws.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range fields {
+		p.Fields = append(p.Fields, prompts.Field{ID: f.Key, Name: f.Name, Type: string(f.Type), Options: f.Options})
+	}
+	stages, err := q.ListLifecycleStages(ctx, ws.ID)
+	if err != nil {
+		return "", err
+	}
+	stageNames := map[string]string{}
+	for _, s := range stages {
+		stageNames[s.ID] = s.Name
+		p.Stages = append(p.Stages, s.Name)
+	}
+	notes, err := q.ListLabels(ctx, ws.ID, store.ClosingNote)
+	if err != nil {
+		return "", err
+	}
+	for _, n := range notes {
+		p.ClosingNotes = append(p.ClosingNotes, prompts.Note{Name: n.Name, Description: n.Description})
+	}
+	tags, err := q.ListLabels(ctx, ws.ID, store.Tag)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range tags {
+		p.Tags = append(p.Tags, t.Name)
+	}
+	c, err := q.GetContact(ctx, ws.ID, conv.ContactID)
+	if err != nil {
+		return "", err
+	}
+	p.Contact = prompts.Contact{Name: c.Name, Email: c.Email, Phone: c.Phone, Stage: stageNames[c.LifecycleStageID], Tags: c.Tags}
+	for _, f := range fields {
+		if v, ok := c.Fields[f.Key]; ok {
+			p.Contact.Fields = append(p.Contact.Fields, prompts.FieldValue{ID: f.Key, Name: f.Name, Value: tools.Format(v)})
+		}
+	}
+	return prompts.RenderSystem(p)
+}
+
+// historyWindow is how many stored messages are considered before the
+// token budget trims them.
+const historyWindow = 100
+
+// history turns the conversation's latest messages into chat messages,
+// fitted to the token budget (the newest always kept).
+func (a *Agent) history(ctx context.Context, conv *store.Conversation) ([]Message, error) {
+	msgs, err := a.store.ListMessages(ctx, conv.WorkspaceID, conv.ID, store.MessageFilter{Last: historyWindow})
+	if err != nil {
+		return nil, err
+	}
+	// A reply belongs right after the message it answers, even when
+	// another visitor message arrived (and was stored) during its turn.
+	position := func(m *store.Message) float64 {
+		if to, ok := m.Metadata["in_reply_to"].(float64); ok && m.Role == store.RoleAIAgent {
+			return to + 0.5
+		}
+		return float64(m.Seq)
+	}
+	slices.SortStableFunc(msgs, func(x, y *store.Message) int { return cmp.Compare(position(x), position(y)) })
+	var out []Message
+	for _, m := range msgs {
+		switch m.Role {
+		case store.RoleVisitor:
+			out = append(out, Message{Role: RoleUser, Content: m.Text})
+		case store.RoleAIAgent:
+			out = append(out, Message{Role: RoleAssistant, Content: m.Text})
+		case store.RoleHuman:
+			out = append(out, Message{Role: RoleAssistant, Content: "(a human agent of the team wrote:) " + m.Text})
+		}
+	}
+	texts := make([]string, len(out))
+	for i, m := range out {
+		texts[i] = m.Content
+	}
+	n := prompts.Fit(texts, a.opts.HistoryTokens)
+	return out[len(out)-n:], nil
+}
+
+// toolSpecs describes the agent's enabled actions as model tools.
+func (a *Agent) toolSpecs(ag *store.AIAgent) []Tool {
+	var out []Tool
+	for _, name := range a.tools.Names() {
+		if !slices.Contains(ag.Actions, name) {
+			continue
+		}
+		act := a.tools.Action(name)
+		out = append(out, Tool{Name: act.Name, Description: act.Description, Parameters: json.RawMessage(act.Schema)})
+	}
+	return out
+}
