@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -216,7 +217,9 @@ func (c *Catalogue) reserve(ctx context.Context, call *Call) (*Result, error) {
 		switch {
 		case err == nil && run.Status == store.RunDone:
 			var r Result
-			if err := json.Unmarshal(run.Result, &r); err != nil {
+			dec := json.NewDecoder(bytes.NewReader(run.Result))
+			dec.UseNumber() // keep large numbers (ids) exact
+			if err := dec.Decode(&r); err != nil {
 				return nil, fmt.Errorf("recorded result of %s: %w", call.Key, err)
 			}
 			r.Replayed = true
@@ -291,7 +294,7 @@ func (c *Catalogue) execute(ctx context.Context, a *Action, call *Call) (Result,
 			if err != nil {
 				return Result{}, err
 			}
-			return c.audit(ctx, call, *early)
+			return c.finish(ctx, x, *early) // recorded under the key too
 		}
 		res = a.Outside(ctx, x)
 		if !res.OK || a.Run == nil {
@@ -340,7 +343,10 @@ func (c *Catalogue) execute(ctx context.Context, a *Action, call *Call) (Result,
 }
 
 // finish records an execution that did not go through a successful Run.
+// It records even when the caller gave up meanwhile: what was done (an
+// HTTP call sent) must be on record, or a retry would do it again.
 func (c *Catalogue) finish(ctx context.Context, x *Exec, res Result) (Result, error) {
+	ctx = context.WithoutCancel(ctx)
 	err := c.store.InTx(ctx, func(q store.Queries) error { return c.record(ctx, q, x, res) })
 	if err != nil {
 		return Result{}, err
@@ -396,10 +402,14 @@ type AuditEvent struct {
 
 func (c *Catalogue) auditEvent(call *Call, res Result) *store.Event {
 	args := call.Args
-	if a := c.actions[call.Action]; a != nil && a.Redact != nil && json.Valid(args) {
+	a := c.actions[call.Action]
+	switch {
+	case a != nil && a.Redact != nil && json.Valid(args):
 		args = a.Redact(args)
-	}
-	if !json.Valid(args) {
+	case a != nil && a.Redact != nil:
+		// Arguments that are not JSON cannot be redacted field by field.
+		args = json.RawMessage(`"[redacted: the arguments were not valid JSON]"`)
+	case !json.Valid(args):
 		b, _ := json.Marshal(string(args)) // keep what the model sent, as text
 		args = b
 	}
@@ -422,6 +432,13 @@ func (x *Exec) Vars(ctx context.Context) map[string]any {
 	}
 	if ct := x.Contact; ct != nil {
 		m := map[string]any{}
+		// Every defined field is a known variable, without a value (nil)
+		// until the contact has one.
+		if fields, err := x.Q.ListContactFields(ctx, ct.WorkspaceID); err == nil {
+			for _, f := range fields {
+				m[f.Key] = nil
+			}
+		}
 		for k, v := range ct.Fields {
 			m[k] = v
 		}

@@ -29,18 +29,26 @@ var (
 
 // Render replaces every {{path.to.value}} in text with its value in vars
 // (nested maps), passing each through escape. An unknown variable is an
-// error that names it and the nearest known ones.
+// error that names it and the nearest known ones; a known one without a
+// value (nil: a contact field not filled yet) is an error too.
 func Render(text string, vars map[string]any, escape func(string) string) (string, error) {
-	var unknown []string
+	var unknown, empty []string
 	out := placeholder.ReplaceAllStringFunc(text, func(m string) string {
 		path := placeholder.FindStringSubmatch(m)[1]
 		v, ok := Lookup(vars, path)
-		if !ok {
+		switch {
+		case !ok:
 			unknown = append(unknown, path)
+			return m
+		case v == nil:
+			empty = append(empty, path)
 			return m
 		}
 		return escape(Format(v))
 	})
+	if len(empty) > 0 {
+		return "", fmt.Errorf("{{%s}} has no value yet; collect it first (e.g. with update_contact_fields) or leave it out", empty[0])
+	}
 	if len(unknown) > 0 {
 		known := Paths(vars)
 		return "", fmt.Errorf("unknown variable {{%s}}; known variables: %s", unknown[0],

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -22,25 +20,11 @@ func newExport(cfg *config) *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			if slug == "" {
-				all, err := s.ListWorkspaces(cmd.Context())
-				if err != nil {
-					return err
-				}
-				switch len(all) {
-				case 0:
-					return fmt.Errorf("the store has no workspace yet: create one with `causerie apply -f workspace.yaml`")
-				case 1:
-					slug = all[0].Slug
-				default:
-					var slugs []string
-					for _, w := range all {
-						slugs = append(slugs, w.Slug)
-					}
-					return fmt.Errorf("the store has %d workspaces: choose one with --workspace (%s)", len(all), strings.Join(slugs, ", "))
-				}
+			ws, err := pickWorkspace(cmd.Context(), s, slug)
+			if err != nil {
+				return err
 			}
-			f, err := workspace.Export(cmd.Context(), s, slug)
+			f, err := workspace.Export(cmd.Context(), s, ws.Slug)
 			if err != nil {
 				return err
 			}

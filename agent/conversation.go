@@ -1,0 +1,37 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/causerie/causerie/store"
+)
+
+// Start opens a conversation on channel with contact (created if it has
+// no ID yet, at the workspace's default lifecycle stage), handled by the
+// AI agent aiAgentID ("" leaves it unassigned).
+func Start(ctx context.Context, s store.Store, ws *store.Workspace, contact *store.Contact, channel, aiAgentID string) (*store.Conversation, error) {
+	conv := &store.Conversation{WorkspaceID: ws.ID, Channel: channel}
+	if aiAgentID != "" {
+		conv.Assignee = store.Assignee{Type: store.AssigneeAIAgent, ID: aiAgentID}
+	}
+	err := s.InTx(ctx, func(q store.Queries) error {
+		if contact.ID == "" {
+			contact.WorkspaceID = ws.ID
+			if contact.LifecycleStageID == "" {
+				contact.LifecycleStageID = ws.Settings.DefaultLifecycleStageID
+			}
+			if err := q.CreateContact(ctx, contact); err != nil {
+				return err
+			}
+		}
+		conv.ContactID = contact.ID
+		if err := q.CreateConversation(ctx, conv); err != nil {
+			return err
+		}
+		payload, _ := json.Marshal(map[string]string{"channel": channel, "contact_id": contact.ID})
+		return q.AppendEvent(ctx, &store.Event{WorkspaceID: ws.ID, ConversationID: conv.ID, Type: "conversation.opened",
+			Actor: "visitor", Payload: payload})
+	})
+	return conv, err
+}

@@ -1,0 +1,311 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/causerie/causerie/agent"
+	"github.com/causerie/causerie/store"
+	"github.com/causerie/causerie/tools"
+)
+
+func newChat(cfg *config) *cobra.Command {
+	var slug, agentName, email string
+	cmd := &cobra.Command{
+		Use:   "chat [--workspace SLUG] [--agent NAME]",
+		Short: "Talk with an AI agent of a workspace in the terminal",
+		Long: `Chat opens a conversation with an AI agent and shows each action as it runs, then the
+reply as it streams. Type /contact to see the contact's state, /audio FILE to send an
+audio message, /quit (or end of input) to leave.
+
+The model endpoint comes from OPENAI_API_KEY / OPENAI_BASE_URL and CAUSERIE_MODEL.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			out := cmd.OutOrStdout()
+			s, err := cfg.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			ws, err := pickWorkspace(ctx, s, slug)
+			if err != nil {
+				return err
+			}
+			ag, err := pickAgent(ctx, s, ws, agentName)
+			if err != nil {
+				return err
+			}
+			opts, err := agentOptions()
+			if err != nil {
+				return err
+			}
+			if opts.Model == nil {
+				fmt.Fprintf(out, "Note: %v.\nMessages that need the AI agent will get this explanation instead of a reply.\n\n", agent.ErrNoEndpoint)
+			}
+			a := agent.New(s, opts)
+			contact := &store.Contact{Name: "Visiteur (terminal)", Email: email}
+			conv, err := agent.Start(ctx, s, ws, contact, "cli", ag.ID)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "Chatting with %s (%s). /contact shows the contact, /quit leaves.\n", ag.Name, ws.Name)
+			c := &chat{ctx: ctx, s: s, a: a, ws: ws, ag: ag, conv: conv, out: out}
+			return c.loop(cmd.InOrStdin())
+		},
+	}
+	cmd.Flags().StringVarP(&slug, "workspace", "w", "", "workspace slug (default: the only one)")
+	cmd.Flags().StringVar(&agentName, "agent", "", "AI agent name (default: the only one)")
+	cmd.Flags().StringVar(&email, "email", "", "the visitor's email, set on the new contact")
+	return cmd
+}
+
+// agentOptions builds the agent's options from the environment: the
+// model endpoint (none is not an error), SMTP, production mode.
+func agentOptions() (agent.Options, error) {
+	var opts agent.Options
+	mcfg, err := agent.OpenAIConfigFromEnv()
+	switch {
+	case errors.Is(err, agent.ErrNoEndpoint):
+	case err != nil:
+		return opts, err
+	default:
+		opts.Model = agent.NewOpenAI(mcfg)
+	}
+	mailer, err := tools.MailerFromEnv()
+	if err != nil {
+		return opts, err
+	}
+	opts.Tools = tools.Options{Mailer: mailer, Production: os.Getenv("CAUSERIE_ENV") == "production"}
+	return opts, nil
+}
+
+func pickWorkspace(ctx context.Context, s store.Store, slug string) (*store.Workspace, error) {
+	if slug != "" {
+		ws, err := s.GetWorkspaceBySlug(ctx, slug)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("no workspace %q in this store; apply one with `causerie apply -f workspace.yaml`", slug)
+		}
+		return ws, err
+	}
+	all, err := s.ListWorkspaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch len(all) {
+	case 0:
+		return nil, fmt.Errorf("the store has no workspace yet: create one with `causerie apply -f workspace.yaml`")
+	case 1:
+		return all[0], nil
+	}
+	var slugs []string
+	for _, w := range all {
+		slugs = append(slugs, w.Slug)
+	}
+	return nil, fmt.Errorf("the store has %d workspaces: choose one with --workspace (%s)", len(all), strings.Join(slugs, ", "))
+}
+
+func pickAgent(ctx context.Context, s store.Store, ws *store.Workspace, name string) (*store.AIAgent, error) {
+	agents, err := s.ListAIAgents(ctx, ws.ID)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, a := range agents {
+		if a.Name == name || (name == "" && len(agents) == 1) {
+			return a, nil
+		}
+		names = append(names, a.Name)
+	}
+	switch {
+	case len(agents) == 0:
+		return nil, fmt.Errorf("workspace %q has no AI agent; add one under ai_agents in its workspace file", ws.Slug)
+	case name == "":
+		return nil, fmt.Errorf("workspace %q has %d AI agents: choose one with --agent (%s)", ws.Slug, len(agents), strings.Join(names, ", "))
+	}
+	return nil, fmt.Errorf("workspace %q has no AI agent %q; its AI agents: %s", ws.Slug, name, strings.Join(names, ", "))
+}
+
+type chat struct {
+	ctx  context.Context
+	s    store.Store
+	a    *agent.Agent
+	ws   *store.Workspace
+	ag   *store.AIAgent
+	conv *store.Conversation
+	out  io.Writer
+}
+
+func (c *chat) loop(in io.Reader) error {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for {
+		fmt.Fprint(c.out, "> ")
+		if !sc.Scan() {
+			fmt.Fprintln(c.out, "\nbye")
+			return sc.Err()
+		}
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "":
+			continue
+		case line == "/quit" || line == "/exit":
+			fmt.Fprintln(c.out, "bye")
+			return nil
+		case line == "/contact" || line == "/state":
+			if err := c.showContact(); err != nil {
+				return err
+			}
+			continue
+		case strings.HasPrefix(line, "/audio "):
+			path := strings.TrimSpace(strings.TrimPrefix(line, "/audio "))
+			data, err := os.ReadFile(path)
+			if err != nil {
+				fmt.Fprintf(c.out, "cannot read %s: %v\n", path, err)
+				continue
+			}
+			c.send(agent.Inbound{Audio: []agent.Audio{{Name: filepath.Base(path), Data: data}}})
+			continue
+		case strings.HasPrefix(line, "/"):
+			fmt.Fprintln(c.out, "commands: /contact, /audio FILE, /quit")
+			continue
+		}
+		c.send(agent.Inbound{Text: line})
+	}
+}
+
+func (c *chat) send(in agent.Inbound) {
+	in.WorkspaceID, in.ConversationID = c.ws.ID, c.conv.ID
+	speaking := false
+	in.OnEvent = func(e agent.Event) {
+		switch e.Kind {
+		case agent.EventAction:
+			if speaking {
+				fmt.Fprintln(c.out)
+				speaking = false
+			}
+			fmt.Fprintf(c.out, "  %s\n", describeAction(e.Action))
+		case agent.EventDelta:
+			if !speaking {
+				fmt.Fprintf(c.out, "%s: ", c.ag.Name)
+				speaking = true
+			}
+			fmt.Fprint(c.out, e.Text)
+		case agent.EventDropped:
+			if speaking {
+				fmt.Fprintln(c.out)
+				speaking = false
+			}
+			fmt.Fprintf(c.out, "  (reply not sent: %s no longer handles the conversation)\n", c.ag.Name)
+		}
+	}
+	out, err := c.a.HandleMessage(c.ctx, in)
+	if speaking {
+		fmt.Fprintln(c.out)
+	}
+	switch {
+	case err != nil:
+		fmt.Fprintf(c.out, "error: %v\n", err)
+	case out.Notice != "":
+		fmt.Fprintln(c.out, out.Notice)
+	case out.Waiting:
+		fmt.Fprintln(c.out, "  (the conversation is with the team now; the AI agent does not reply)")
+	case out.Reply != nil && !speaking && out.Fallback:
+		fmt.Fprintf(c.out, "%s: %s\n", c.ag.Name, out.Reply.Text)
+	}
+	if out != nil && out.Visitor != nil && len(in.Audio) > 0 {
+		fmt.Fprintf(c.out, "  (transcribed: %q)\n", out.Visitor.Text)
+	}
+}
+
+// describeAction shows an action the way an admin reads it:
+// "assign → @Équipe de Planification (round robin) → Marie Dubois".
+func describeAction(a *agent.ActionTaken) string {
+	r := a.Result
+	if !r.OK {
+		return fmt.Sprintf("%s %s → failed: %s", a.Name, compact(a.Args), r.Message)
+	}
+	d := r.Data
+	switch a.Name {
+	case tools.Assign:
+		if team, ok := d["team"]; ok {
+			return fmt.Sprintf("assign → @%s (%s) → %s", team, strings.ReplaceAll(fmt.Sprint(d["method"]), "_", " "), d["assignee_name"])
+		}
+		return fmt.Sprintf("assign → %s", d["assignee_name"])
+	case tools.CloseConversation:
+		return "close_conversation → " + r.Message
+	}
+	return fmt.Sprintf("%s → %s", a.Name, r.Message)
+}
+
+func compact(raw json.RawMessage) string {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return string(raw)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func (c *chat) showContact() error {
+	conv, err := c.s.GetConversation(c.ctx, c.ws.ID, c.conv.ID)
+	if err != nil {
+		return err
+	}
+	ct, err := c.s.GetContact(c.ctx, c.ws.ID, conv.ContactID)
+	if err != nil {
+		return err
+	}
+	stages, err := c.s.ListLifecycleStages(c.ctx, c.ws.ID)
+	if err != nil {
+		return err
+	}
+	stage := "(none)"
+	for _, st := range stages {
+		if st.ID == ct.LifecycleStageID {
+			stage = st.Name
+		}
+	}
+	fmt.Fprintf(c.out, "  contact: %s", ct.Name)
+	if ct.Email != "" {
+		fmt.Fprintf(c.out, " <%s>", ct.Email)
+	}
+	if ct.Phone != "" {
+		fmt.Fprintf(c.out, " %s", ct.Phone)
+	}
+	fmt.Fprintf(c.out, "\n  lifecycle stage: %s\n", stage)
+	if len(ct.Tags) > 0 {
+		fmt.Fprintf(c.out, "  tags: %s\n", strings.Join(ct.Tags, ", "))
+	}
+	keys := make([]string, 0, len(ct.Fields))
+	for k := range ct.Fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(c.out, "  %s: %s\n", k, tools.Format(ct.Fields[k]))
+	}
+	assignee := "nobody"
+	if !conv.Assignee.IsZero() {
+		assignee = string(conv.Assignee.Type) + " " + conv.Assignee.ID
+		if conv.Assignee.Type == store.AssigneeUser {
+			if u, err := c.s.GetUser(c.ctx, c.ws.ID, conv.Assignee.ID); err == nil {
+				assignee = "user " + u.Name
+			}
+		} else if conv.Assignee.ID == c.ag.ID {
+			assignee = "AI agent " + c.ag.Name
+		}
+	}
+	fmt.Fprintf(c.out, "  conversation: %s, assigned to %s\n", conv.Status, assignee)
+	return nil
+}

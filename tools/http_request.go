@@ -1,0 +1,664 @@
+package tools
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"code.dny.dev/ssrf"
+
+	"github.com/causerie/causerie/store"
+)
+
+// Limits of http_request (seed 004, "Appeler une source HTTP").
+const (
+	httpDefaultTimeout = 10 * time.Second
+	httpMaxTimeout     = 60 * time.Second
+	httpMaxRedirects   = 5
+	// httpMaxBody is how much of a response is read; the rest is dropped
+	// and the result says truncated.
+	httpMaxBody = 1 << 20
+	// httpModelBody is how much of the body the result shows the model.
+	httpModelBody = 4 << 10
+)
+
+// redacted replaces secrets in audit events and results.
+const redacted = "[redacted]"
+
+func (c *Catalogue) production() bool { return c.opts.Production }
+
+func httpRequest() *Action {
+	return &Action{
+		Name: HTTPRequest,
+		Description: "Call an external HTTP service (CRM, ERP, spreadsheet, internal tool) with GET, POST, PUT or DELETE, " +
+			"and get back its status, response headers and body. Use it only when your instructions name the service " +
+			"and what to send. Variables such as {{contact.email}}, {{contact.name}}, {{contact.phone}} or " +
+			"{{conversation.id}} are replaced in url, header values, body_json and body_text. headers_json and " +
+			"body_json are JSON written as text (a string), e.g. headers_json \"{\\\"Authorization\\\": \\\"Bearer …\\\"}\". " +
+			"The call fails with code blocked for private or local addresses the workspace does not allow, " +
+			"https_required for http:// URLs in production, timeout when the service is too slow, and request_failed " +
+			"when it answers with a status other than 2xx (its answer is in data.body).",
+		Schema: `{
+  "type": "object",
+  "properties": {
+    "action_type": {"const": "http_request", "description": "Optional; when given, exactly \"http_request\"."},
+    "http_method": {"enum": ["GET", "POST", "PUT", "DELETE"], "description": "HTTP method."},
+    "url": {"type": "string", "minLength": 1, "description": "Full URL, e.g. \"https://exemple.com/relance\". Must be https in production. Variables are inserted URL-encoded, e.g. \"https://exemple.com/contacts?email={{contact.email}}\"."},
+    "content_type": {"enum": ["json", "text"], "default": "json", "description": "json sends body_json (Content-Type: application/json); text sends body_text (Content-Type: text/plain). json by default."},
+    "headers_json": {"type": "string", "description": "HTTP headers as a JSON object written as text, e.g. \"{\\\"Authorization\\\": \\\"Bearer VOTRE_TOKEN\\\"}\"; \"\" for none. Put authentication tokens here."},
+    "body_json": {"type": "string", "description": "Request body as JSON written as text, e.g. \"{\\\"event\\\": \\\"relance_envoyee\\\", \\\"email\\\": \\\"{{contact.email}}\\\"}\"; \"\" for none. Sent when content_type is json."},
+    "body_text": {"type": "string", "description": "Request body as plain text; \"\" for none. Sent when content_type is text."},
+    "timeout_seconds": {"type": ["string", "number"], "minimum": 1, "maximum": 60, "default": "10", "description": "How many seconds to wait for the answer, as a number in text, e.g. \"10\". 10 by default, at least 1, at most 60."}
+  },
+  "required": ["http_method", "url"],
+  "additionalProperties": false
+}`,
+		Outside: runHTTPRequest,
+		Redact:  redactHTTPArgs,
+	}
+}
+
+type httpArgs struct {
+	Method      string          `json:"http_method"`
+	URL         string          `json:"url"`
+	ContentType string          `json:"content_type"`
+	HeadersJSON string          `json:"headers_json"`
+	BodyJSON    string          `json:"body_json"`
+	BodyText    string          `json:"body_text"`
+	Timeout     json.RawMessage `json:"timeout_seconds"`
+}
+
+func runHTTPRequest(ctx context.Context, x *Exec) Result {
+	var args httpArgs
+	if err := x.Args(&args); err != nil {
+		return Failf(CodeInvalidArguments, nil, "http_request: %v", err)
+	}
+	timeout, fail := parseTimeout(args.Timeout)
+	if fail != nil {
+		return *fail
+	}
+	vars := x.Vars(ctx)
+	rawURL, err := Render(strings.TrimSpace(args.URL), vars, EscapeQuery)
+	if err != nil {
+		return Fail(CodeInvalidArguments, "url: "+err.Error())
+	}
+	header, fail := parseHeaders(args.HeadersJSON, vars)
+	if fail != nil {
+		return *fail
+	}
+	body, contentType, fail := requestBody(args, vars)
+	if fail != nil {
+		return *fail
+	}
+	if body != nil && header.Get("Content-Type") == "" {
+		header.Set("Content-Type", contentType)
+	}
+	reply, fail := x.Catalogue.send(ctx, x.Workspace, httpCall{Method: args.Method, URL: rawURL, Header: header,
+		Body: body, Timeout: timeout})
+	if fail != nil {
+		return *fail
+	}
+	return reply.result()
+}
+
+// parseTimeout reads timeout_seconds: a number in text ("10") or a JSON
+// number; absent or "" is the default.
+func parseTimeout(raw json.RawMessage) (time.Duration, *Result) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return httpDefaultTimeout, nil
+	}
+	text := string(raw)
+	if raw[0] == '"' {
+		if err := json.Unmarshal(raw, &text); err != nil {
+			return 0, failResult(CodeInvalidArguments, "timeout_seconds: %v", err)
+		}
+		text = strings.TrimSpace(text)
+		if text == "" {
+			return httpDefaultTimeout, nil
+		}
+	}
+	secs, err := strconv.ParseFloat(text, 64)
+	if err != nil || math.IsNaN(secs) || math.IsInf(secs, 0) {
+		return 0, failResult(CodeInvalidArguments,
+			"timeout_seconds must be a number of seconds written as text, like \"10\" (between 1 and 60); got %s", raw)
+	}
+	max := httpMaxTimeout.Seconds()
+	switch {
+	case secs > max:
+		return 0, failResult(CodeInvalidArguments,
+			"timeout_seconds is %s, but the maximum is %g seconds; use \"%g\" or less", text, max, max)
+	case secs < 1:
+		return 0, failResult(CodeInvalidArguments,
+			"timeout_seconds is %s, but it must be at least 1 second (and at most %g); the default is \"10\"", text, max)
+	}
+	return time.Duration(secs * float64(time.Second)), nil
+}
+
+func failResult(code, format string, args ...any) *Result {
+	r := Failf(code, nil, format, args...)
+	return &r
+}
+
+// headersExample shows a model what headers_json looks like.
+const headersExample = `{"Authorization": "Bearer …", "X-Source": "causerie"}`
+
+// parseHeaders reads headers_json (a JSON object of strings, as text) and
+// renders the variables of its values.
+func parseHeaders(text string, vars map[string]any) (http.Header, *Result) {
+	header := http.Header{}
+	if strings.TrimSpace(text) == "" {
+		return header, nil
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(text), &raw); err != nil {
+		return nil, failResult(CodeInvalidArguments,
+			"headers_json must be a JSON object of header names to text values, written as a string, e.g. %s; "+
+				"it could not be read (%s). Use \"\" for no headers", headersExample, jsonProblem(err))
+	}
+	names := make([]string, 0, len(raw))
+	for name := range raw {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		var v string
+		if err := json.Unmarshal(raw[name], &v); err != nil {
+			return nil, failResult(CodeInvalidArguments,
+				"headers_json: the value of %q must be text in double quotes, e.g. %s", name, headersExample)
+		}
+		if !validHeaderName(name) {
+			return nil, failResult(CodeInvalidArguments,
+				"headers_json: %q is not a valid HTTP header name (letters, digits and -, no spaces or colons), e.g. %s",
+				name, headersExample)
+		}
+		v, err := Render(v, vars, EscapeNone)
+		if err != nil {
+			return nil, failResult(CodeInvalidArguments, "headers_json: %s: %v", name, err)
+		}
+		// Never show the value: it may be a token.
+		if strings.ContainsAny(v, "\r\n\x00") {
+			return nil, failResult(CodeInvalidArguments,
+				"headers_json: the value of %q contains a line break, which a header cannot hold", name)
+		}
+		header.Add(name, v)
+	}
+	return header, nil
+}
+
+// jsonProblem describes a JSON syntax error without repeating the text.
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%v, at character %d", se, se.Offset)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		article := "a "
+		if strings.ContainsRune("aeiou", rune(te.Value[0])) {
+			article = "an "
+		}
+		return "it is JSON, but " + article + te.Value + ", not an object"
+	}
+	return err.Error()
+}
+
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case strings.ContainsRune("!#$%&'*+-.^_`|~", r):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// requestBody picks the body content_type asks for and renders it.
+func requestBody(args httpArgs, vars map[string]any) ([]byte, string, *Result) {
+	bodyJSON, bodyText := strings.TrimSpace(args.BodyJSON), args.BodyText
+	switch args.ContentType {
+	case "text":
+		if bodyText == "" && bodyJSON != "" {
+			return nil, "", failResult(CodeInvalidArguments, `content_type is "text" but the body is in body_json: `+
+				`put the text in body_text, or set content_type to "json" to send body_json`)
+		}
+		if bodyText == "" {
+			return nil, "", nil
+		}
+		s, err := Render(bodyText, vars, EscapeNone)
+		if err != nil {
+			return nil, "", failResult(CodeInvalidArguments, "body_text: %v", err)
+		}
+		return []byte(s), "text/plain; charset=utf-8", nil
+	default: // json
+		if bodyJSON == "" && bodyText != "" {
+			return nil, "", failResult(CodeInvalidArguments, `content_type is "json" (the default) but the body is in `+
+				`body_text: put JSON in body_json, or set content_type to "text" to send body_text as plain text`)
+		}
+		if bodyJSON == "" {
+			return nil, "", nil
+		}
+		s, err := Render(bodyJSON, vars, EscapeJSON)
+		if err != nil {
+			return nil, "", failResult(CodeInvalidArguments, "body_json: %v", err)
+		}
+		var v any
+		if err := json.Unmarshal([]byte(s), &v); err != nil {
+			return nil, "", failResult(CodeInvalidArguments,
+				`body_json must be JSON written as text, e.g. {"event": "relance_envoyee", "email": "{{contact.email}}"} `+
+					`(variables go inside double quotes); it could not be read (%s). Use "" for no body`, jsonProblem(err))
+		}
+		return []byte(s), "application/json", nil
+	}
+}
+
+// redactHTTPArgs keeps the header names of http_request's arguments and
+// replaces their values (tokens…), and a password in the URL.
+func redactHTTPArgs(args json.RawMessage) json.RawMessage {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(args, &m); err != nil {
+		b, _ := json.Marshal(redacted + " (the arguments were not a JSON object)")
+		return b
+	}
+	if raw, ok := m["headers_json"]; ok {
+		var text string
+		if err := json.Unmarshal(raw, &text); err == nil {
+			// The usual case: a JSON object written as text.
+			m["headers_json"], _ = json.Marshal(redactHeaderValues([]byte(text), true))
+		} else {
+			m["headers_json"], _ = json.Marshal(redactHeaderValues(raw, false))
+		}
+	}
+	if raw, ok := m["url"]; ok {
+		var s string
+		if json.Unmarshal(raw, &s) == nil {
+			if u, err := url.Parse(s); err == nil && u.User != nil {
+				m["url"], _ = json.Marshal(u.Redacted())
+			}
+		}
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return args
+	}
+	return b
+}
+
+// redactHeaderValues replaces every value of a JSON object of headers,
+// returning the object as text (asText) or as JSON.
+func redactHeaderValues(obj []byte, asText bool) any {
+	if len(bytes.TrimSpace(obj)) == 0 {
+		return ""
+	}
+	var h map[string]json.RawMessage
+	if err := json.Unmarshal(obj, &h); err != nil {
+		return redacted + " (not a JSON object)"
+	}
+	out := make(map[string]string, len(h))
+	for name := range h {
+		out[name] = redacted
+	}
+	if !asText {
+		return out
+	}
+	b, _ := json.Marshal(out)
+	return string(b)
+}
+
+// postJSON posts body as JSON to url through the guarded client (SSRF
+// guard, the workspace's allowlist, https in production). res is nil when
+// the answer is 2xx; otherwise it says what went wrong, for a model.
+func (c *Catalogue) postJSON(ctx context.Context, ws *store.Workspace, url string, headers map[string]string,
+	body any, timeout time.Duration) (status int, respBody []byte, res *Result) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return 0, nil, failResult(CodeInvalidArguments, "the request body cannot be written as JSON: %v", err)
+	}
+	header := http.Header{}
+	for name, v := range headers {
+		if !validHeaderName(name) || strings.ContainsAny(v, "\r\n\x00") {
+			return 0, nil, failResult(CodeInvalidArguments, "the header %q is not a valid HTTP header", name)
+		}
+		header.Set(name, v)
+	}
+	if header.Get("Content-Type") == "" {
+		header.Set("Content-Type", "application/json")
+	}
+	if timeout <= 0 {
+		timeout = httpDefaultTimeout
+	}
+	reply, fail := c.send(ctx, ws, httpCall{Method: http.MethodPost, URL: url, Header: header, Body: b, Timeout: timeout})
+	if fail != nil {
+		return 0, nil, fail
+	}
+	if r := reply.result(); !r.OK {
+		return reply.Status, reply.Body, &r
+	}
+	return reply.Status, reply.Body, nil
+}
+
+// httpCall is one outgoing request.
+type httpCall struct {
+	Method  string
+	URL     string
+	Header  http.Header
+	Body    []byte
+	Timeout time.Duration
+}
+
+// httpReply is the answer to an httpCall.
+type httpReply struct {
+	Method string
+	// Where is the URL for messages: no query string, no password.
+	Where     string
+	Status    int
+	StatusMsg string // "200 OK"
+	Header    http.Header
+	Body      []byte // at most httpMaxBody bytes
+	Truncated bool   // the body was longer than httpMaxBody
+}
+
+// errTooManyRedirects stops a redirect chain.
+var errTooManyRedirects = fmt.Errorf("stopped after %d redirects", httpMaxRedirects)
+
+// httpsRequiredError refuses a redirect to http in production.
+type httpsRequiredError struct{ where string }
+
+func (e *httpsRequiredError) Error() string {
+	return "redirected to " + e.where + ", which is not https"
+}
+
+// blockedError refuses to connect to a non-public address.
+type blockedError struct {
+	host string // the host name dialled, "" until known
+	addr string // the IP address it resolved to
+	why  error
+}
+
+func (e *blockedError) Error() string {
+	return fmt.Sprintf("connecting to %s is not allowed: %v", e.addr, e.why)
+}
+
+// guardian refuses loopback, private, link-local, multicast… addresses on
+// any port (a service on a public address may use any port).
+var guardian = ssrf.New(ssrf.WithAnyPort())
+
+// guard is the SSRF guard of one workspace: the guardian, except for the
+// hosts, addresses and ranges of its http_allowlist.
+type guard struct {
+	hosts []string // lower case; ".example.com" also allows subdomains
+	nets  []netip.Prefix
+}
+
+func newGuard(allowlist []string) *guard {
+	g := &guard{}
+	for _, e := range allowlist {
+		e = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(e), "."))
+		if e == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(e); err == nil {
+			g.nets = append(g.nets, p.Masked())
+		} else if a, err := netip.ParseAddr(strings.Trim(e, "[]")); err == nil {
+			a = a.Unmap()
+			g.nets = append(g.nets, netip.PrefixFrom(a, a.BitLen()))
+		} else {
+			g.hosts = append(g.hosts, strings.TrimPrefix(e, "*"))
+		}
+	}
+	return g
+}
+
+func (g *guard) hostAllowed(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, h := range g.hosts {
+		if host == h || (strings.HasPrefix(h, ".") && (strings.HasSuffix(host, h) || host == h[1:])) {
+			return true
+		}
+	}
+	return false
+}
+
+// control runs after DNS resolution and before connecting, for every
+// address tried, on every redirect hop.
+func (g *guard) control(network, address string, c syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return &blockedError{addr: address, why: err}
+	}
+	ip := ap.Addr().Unmap()
+	for _, p := range g.nets {
+		if p.Contains(ip) {
+			return nil
+		}
+	}
+	if err := guardian.Safe(network, address, c); err != nil {
+		return &blockedError{addr: ip.String(), why: err}
+	}
+	return nil
+}
+
+func (g *guard) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	d := &net.Dialer{KeepAlive: 30 * time.Second}
+	if !g.hostAllowed(host) {
+		d.Control = g.control
+	}
+	conn, err := d.DialContext(ctx, network, addr)
+	var be *blockedError
+	if errors.As(err, &be) {
+		be.host = host
+	}
+	return conn, err
+}
+
+// where shows a URL in messages: scheme, host and path, not the query
+// (which may hold a key) nor a password.
+func where(u *url.URL) string {
+	path := u.EscapedPath()
+	if path == "" {
+		path = "/"
+	}
+	return u.Scheme + "://" + u.Host + path
+}
+
+// send makes one request through the guarded client: only public
+// addresses (or the workspace's allowlist), only https in production, at
+// most httpMaxRedirects redirects, each checked the same way, within
+// call.Timeout. A failure is returned as a Result.
+func (c *Catalogue) send(ctx context.Context, ws *store.Workspace, call httpCall) (*httpReply, *Result) {
+	u, err := url.Parse(call.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		want := "https://"
+		if !c.production() {
+			want = "https:// or http://"
+		}
+		return nil, failResult(CodeInvalidArguments, "url must be a full URL starting with %s, like "+
+			"\"https://exemple.com/relance\"; got %q", want, call.URL)
+	}
+	if c.production() && u.Scheme != "https" {
+		return nil, failResult(CodeHTTPSRequired, "%s uses http, but only https URLs are allowed in production: "+
+			"use https://%s", where(u), strings.TrimPrefix(where(u), "http://"))
+	}
+	var allow []string
+	if ws != nil {
+		allow = ws.Settings.HTTPAllowlist
+	}
+	g := newGuard(allow)
+	tr := &http.Transport{
+		Proxy:                  nil, // never through a proxy: the guard must see the real address
+		DialContext:            g.dial,
+		ForceAttemptHTTP2:      true,
+		TLSHandshakeTimeout:    10 * time.Second,
+		MaxResponseHeaderBytes: 64 << 10,
+		DisableKeepAlives:      true,
+	}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{
+		Transport: tr,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) > httpMaxRedirects {
+				return errTooManyRedirects
+			}
+			if c.production() && req.URL.Scheme != "https" {
+				return &httpsRequiredError{where: where(req.URL)}
+			}
+			return nil
+		},
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, call.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, call.Method, u.String(), bytes.NewReader(call.Body))
+	if err != nil {
+		return nil, failResult(CodeInvalidArguments, "%s %s: %v", call.Method, where(u), err)
+	}
+	if call.Body == nil {
+		req.Body, req.ContentLength = http.NoBody, 0
+	}
+	req.Header = call.Header.Clone()
+	if req.Header == nil {
+		req.Header = http.Header{}
+	}
+	if req.Header.Get("User-Agent") == "" {
+		req.Header.Set("User-Agent", "Causerie")
+	}
+
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, c.sendFailure(ctx, call, u, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, httpMaxBody+1))
+	if err != nil {
+		return nil, c.sendFailure(ctx, call, u, err)
+	}
+	reply := &httpReply{Method: call.Method, Where: where(u), Status: resp.StatusCode, StatusMsg: resp.Status,
+		Header: resp.Header, Body: body}
+	if len(body) > httpMaxBody {
+		reply.Body, reply.Truncated = body[:httpMaxBody], true
+	}
+	return reply, nil
+}
+
+// sendFailure turns a failed request into a Result a model can act on.
+func (c *Catalogue) sendFailure(ctx context.Context, call httpCall, u *url.URL, err error) *Result {
+	what := call.Method + " " + where(u)
+	var blocked *blockedError
+	var https *httpsRequiredError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &blocked):
+		host := blocked.host
+		if host == "" {
+			host = blocked.addr
+		}
+		name := host
+		if host != blocked.addr {
+			name = fmt.Sprintf("%s (%s)", host, blocked.addr)
+		}
+		if !strings.EqualFold(host, u.Hostname()) {
+			name += ", where the service redirected"
+		}
+		return failResult(CodeBlocked, "%s: refused to connect to %s: it is not a public internet address "+
+			"(loopback, private network, link-local or reserved), and reaching internal services is not allowed. "+
+			"If this service is trusted, a workspace administrator can add %q (or a range such as 10.0.0.0/8) to "+
+			"the workspace setting http_allowlist", what, name, host)
+	case errors.As(err, &https):
+		return failResult(CodeHTTPSRequired, "%s: the service %s; only https is allowed in production", what, https.Error())
+	case errors.Is(err, errTooManyRedirects):
+		return failResult(CodeRequestFailed, "%s: the service redirected more than %d times; call the final URL directly",
+			what, httpMaxRedirects)
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) ||
+		(errors.As(err, &netErr) && netErr.Timeout()):
+		return failResult(CodeTimeout, "%s: no complete answer within %s (timeout_seconds); the service may "+
+			"be slow or down: try again later, or raise timeout_seconds (at most \"%g\")",
+			what, call.Timeout, httpMaxTimeout.Seconds())
+	}
+	// A url.Error repeats the whole URL, query string included: keep its cause.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return failResult(CodeRequestFailed, "%s failed: %v", what, err)
+}
+
+// result is the Result of an http_request: OK for a 2xx status, else a
+// request_failed failure; Data has the status, the headers and the body,
+// shortened for a model.
+func (r *httpReply) result() Result {
+	headers := make(map[string]string, len(r.Header))
+	for name, vs := range r.Header {
+		if strings.EqualFold(name, "Set-Cookie") {
+			headers[name] = redacted
+			continue
+		}
+		headers[name] = strings.Join(vs, ", ")
+	}
+	data := map[string]any{
+		"status":    r.Status,
+		"headers":   headers,
+		"body":      modelBody(r.Header.Get("Content-Type"), r.Body, r.Truncated),
+		"truncated": r.Truncated,
+	}
+	msg := fmt.Sprintf("%s %s → %s", r.Method, r.Where, r.StatusMsg)
+	if r.Status < 200 || r.Status > 299 {
+		res := Fail(CodeRequestFailed, msg+"; the service did not accept the request: its answer is in data.body")
+		res.Data = data
+		return res
+	}
+	return Ok(msg, data)
+}
+
+// modelBody is the body as the model sees it: a JSON value when the
+// answer is small JSON (so flows can address {{http.body.status}}), else
+// text of at most httpModelBody bytes, with a marker when shortened.
+func modelBody(contentType string, body []byte, truncated bool) any {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	isJSON := mt == "application/json" || strings.HasSuffix(mt, "+json") ||
+		(contentType == "" && json.Valid(body))
+	if isJSON && !truncated && len(body) <= httpModelBody {
+		d := json.NewDecoder(bytes.NewReader(body))
+		d.UseNumber() // keep large ids exact
+		var v any
+		if d.Decode(&v) == nil && !d.More() {
+			return v
+		}
+	}
+	text := strings.ToValidUTF8(string(body), "\uFFFD")
+	if len(text) <= httpModelBody && !truncated {
+		return text
+	}
+	cut := httpModelBody
+	for cut > 0 && !utf8.RuneStart(text[cut]) {
+		cut--
+	}
+	total := fmt.Sprintf("%d bytes", len(body))
+	if truncated {
+		total = fmt.Sprintf("more than %d bytes", httpMaxBody)
+	}
+	return text[:cut] + fmt.Sprintf("… [cut: the first %d bytes of %s]", cut, total)
+}

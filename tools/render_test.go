@@ -1,0 +1,37 @@
+package tools_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/causerie/causerie/tools"
+)
+
+func TestRender(t *testing.T) {
+	vars := map[string]any{
+		"contact": map[string]any{"email": "léa+rdv@example.fr", "name": `Léa "L"`, "budget": 150.0, "bookingdate": nil},
+		"http":    map[string]any{"body": map[string]any{"items": []any{map[string]any{"status": "ok"}}}},
+	}
+	for _, tc := range []struct {
+		text   string
+		escape func(string) string
+		want   string
+	}{
+		{"https://api.example.com/c?email={{contact.email}}", tools.EscapeQuery, "https://api.example.com/c?email=l%C3%A9a%2Brdv%40example.fr"},
+		{`{"name": "{{ contact.name }}", "budget": {{contact.budget}}}`, tools.EscapeJSON, `{"name": "Léa \"L\"", "budget": 150}`},
+		{"statut : {{http.body.items.0.status}}", tools.EscapeNone, "statut : ok"},
+	} {
+		got, err := tools.Render(tc.text, vars, tc.escape)
+		if err != nil || got != tc.want {
+			t.Errorf("Render(%q) = %q, %v; want %q", tc.text, got, err, tc.want)
+		}
+	}
+	_, err := tools.Render("{{contact.emial}}", vars, tools.EscapeNone)
+	if err == nil || !strings.Contains(err.Error(), `unknown variable {{contact.emial}}; known variables: "contact.email"`) {
+		t.Errorf("unknown variable: %v", err)
+	}
+	_, err = tools.Render("le {{contact.bookingdate}}", vars, tools.EscapeNone)
+	if err == nil || !strings.Contains(err.Error(), "{{contact.bookingdate}} has no value yet") {
+		t.Errorf("empty variable: %v", err)
+	}
+}
