@@ -92,13 +92,13 @@ func newHolder() string {
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
-// lockTurn waits for the conversation's turn lease and returns a function
-// that releases it; the lease is renewed while the turn runs.
-func (a *Agent) lockTurn(ctx context.Context, ws, conv string) (func(), error) {
-	holder := a.holder + "/" + store.NewID("turn")
+// lockTurn waits for the conversation's turn lease (unless holder already
+// has it) and returns a function that releases it; the lease is renewed
+// while the turn runs.
+func (a *Agent) lockTurn(ctx context.Context, ws, conv, holder string, held bool) (func(), error) {
 	deadline := time.Now().Add(a.opts.LockWait)
 	wait := 5 * time.Millisecond
-	for {
+	for !held {
 		ok, err := a.store.AcquireTurnLock(ctx, ws, conv, holder, time.Now().Add(a.opts.LockTTL))
 		if err != nil {
 			return nil, fmt.Errorf("take the turn of conversation %s: %w", conv, err)

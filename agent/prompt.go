@@ -15,7 +15,8 @@ import (
 
 // systemPrompt renders the system prompt: platform rules, the workspace's
 // entities as enumerations, the contact's profile, the instructions.
-func (a *Agent) systemPrompt(ctx context.Context, ws *store.Workspace, ag *store.AIAgent, conv *store.Conversation) (string, error) {
+// It also returns the contact it read.
+func (a *Agent) systemPrompt(ctx context.Context, ws *store.Workspace, ag *store.AIAgent, conv *store.Conversation) (string, *store.Contact, error) {
 	q := a.store
 	p := prompts.System{Now: a.now(time.UTC), Language: ws.Language, Workspace: ws.Name, Agent: ag.Name, Instructions: ag.Instructions}
 	for _, name := range ag.Actions {
@@ -25,7 +26,7 @@ func (a *Agent) systemPrompt(ctx context.Context, ws *store.Workspace, ag *store
 	}
 	users, err := q.ListUsers(ctx, ws.ID)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	userNames := map[string]string{}
 	for _, u := range users {
@@ -34,7 +35,7 @@ func (a *Agent) systemPrompt(ctx context.Context, ws *store.Workspace, ag *store
 	}
 	teams, err := q.ListTeams(ctx, ws.ID)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	for _, t := range teams {
 		pt := prompts.Team{Name: t.Name}
@@ -45,7 +46,7 @@ func (a *Agent) systemPrompt(ctx context.Context, ws *store.Workspace, ag *store
 	}
 	agents, err := q.ListAIAgents(ctx, ws.ID)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	for _, o := range agents {
 		if o.ID != ag.ID {
@@ -54,14 +55,14 @@ func (a *Agent) systemPrompt(ctx context.Context, ws *store.Workspace, ag *store
 	}
 	fields, err := q.ListContactFields(ctx, ws.ID)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	for _, f := range fields {
 		p.Fields = append(p.Fields, prompts.Field{ID: f.Key, Name: f.Name, Type: string(f.Type), Options: f.Options})
 	}
 	stages, err := q.ListLifecycleStages(ctx, ws.ID)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	stageNames := map[string]string{}
 	for _, s := range stages {
@@ -70,21 +71,21 @@ func (a *Agent) systemPrompt(ctx context.Context, ws *store.Workspace, ag *store
 	}
 	notes, err := q.ListLabels(ctx, ws.ID, store.ClosingNote)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	for _, n := range notes {
 		p.ClosingNotes = append(p.ClosingNotes, prompts.Note{Name: n.Name, Description: n.Description})
 	}
 	tags, err := q.ListLabels(ctx, ws.ID, store.Tag)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	for _, t := range tags {
 		p.Tags = append(p.Tags, t.Name)
 	}
 	c, err := q.GetContact(ctx, ws.ID, conv.ContactID)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	p.Contact = prompts.Contact{Name: c.Name, Email: c.Email, Phone: c.Phone, Stage: stageNames[c.LifecycleStageID], Tags: c.Tags}
 	for _, f := range fields {
@@ -92,7 +93,8 @@ func (a *Agent) systemPrompt(ctx context.Context, ws *store.Workspace, ag *store
 			p.Contact.Fields = append(p.Contact.Fields, prompts.FieldValue{ID: f.Key, Name: f.Name, Value: tools.Format(v)})
 		}
 	}
-	return prompts.RenderSystem(p)
+	text, err := prompts.RenderSystem(p)
+	return text, c, err
 }
 
 // historyWindow is how many stored messages are considered before the

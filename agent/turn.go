@@ -88,19 +88,23 @@ func (a *Agent) HandleMessage(ctx context.Context, in Inbound) (*Outcome, error)
 		return nil, err
 	}
 	text, terr := a.transcribe(ctx, in)
-	visitor, err := a.storeVisitorMessage(ctx, in, text, audio, terr)
+	holder := a.holder + "/" + store.NewID("turn")
+	visitor, conv, locked, err := a.storeVisitorMessage(ctx, in, text, audio, terr, holder)
 	if err != nil {
 		return nil, err
 	}
 	out.Visitor = visitor
 
-	unlock, err := a.lockTurn(ctx, in.WorkspaceID, in.ConversationID)
+	unlock, err := a.lockTurn(ctx, in.WorkspaceID, in.ConversationID, holder, locked)
 	if err != nil {
 		return out, err
 	}
 	defer unlock()
+	if !locked {
+		conv = nil // another turn ran meanwhile: read the conversation again
+	}
 
-	t, err := a.newTurn(ctx, in, out)
+	t, err := a.newTurn(ctx, in, out, conv)
 	if err != nil || t == nil {
 		return out, err
 	}
@@ -115,8 +119,11 @@ func (a *Agent) HandleMessage(ctx context.Context, in Inbound) (*Outcome, error)
 }
 
 // storeVisitorMessage persists the message before anything else, and
-// reopens a closed conversation (only a visitor's message does).
-func (a *Agent) storeVisitorMessage(ctx context.Context, in Inbound, text string, audio []store.Attachment, terr error) (*store.Message, error) {
+// reopens a closed conversation (only a visitor's message does). In the
+// same transaction it tries to take the turn, which is free unless
+// another message of the conversation is being answered; it returns the
+// conversation and whether the turn was taken.
+func (a *Agent) storeVisitorMessage(ctx context.Context, in Inbound, text string, audio []store.Attachment, terr error, holder string) (*store.Message, *store.Conversation, bool, error) {
 	m := &store.Message{WorkspaceID: in.WorkspaceID, ConversationID: in.ConversationID, Role: store.RoleVisitor,
 		Text: text, Attachments: audio}
 	switch {
@@ -125,8 +132,11 @@ func (a *Agent) storeVisitorMessage(ctx context.Context, in Inbound, text string
 	case len(audio) > 0 && a.opts.Transcriber != nil:
 		m.Metadata = map[string]any{"transcribed": true}
 	}
+	var conv *store.Conversation
+	locked := false
 	err := a.store.InTx(ctx, func(q store.Queries) error {
-		conv, err := q.LockConversation(ctx, in.WorkspaceID, in.ConversationID)
+		var err error
+		conv, err = q.LockConversation(ctx, in.WorkspaceID, in.ConversationID)
 		if err != nil {
 			return err
 		}
@@ -140,12 +150,16 @@ func (a *Agent) storeVisitorMessage(ctx context.Context, in Inbound, text string
 				return err
 			}
 		}
-		return q.AppendMessage(ctx, m)
+		if err := q.AppendMessage(ctx, m); err != nil {
+			return err
+		}
+		locked, err = q.AcquireTurnLock(ctx, in.WorkspaceID, in.ConversationID, holder, time.Now().Add(a.opts.LockTTL))
+		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store the visitor's message: %w", err)
+		return nil, nil, false, fmt.Errorf("store the visitor's message: %w", err)
 	}
-	return m, nil
+	return m, conv, locked, nil
 }
 
 // turn is one AI agent turn in progress.
@@ -161,10 +175,12 @@ type turn struct {
 	seen  map[string]string
 }
 
-func (a *Agent) newTurn(ctx context.Context, in Inbound, out *Outcome) (*turn, error) {
-	conv, err := a.store.GetConversation(ctx, in.WorkspaceID, in.ConversationID)
-	if err != nil {
-		return nil, err
+func (a *Agent) newTurn(ctx context.Context, in Inbound, out *Outcome, conv *store.Conversation) (*turn, error) {
+	var err error
+	if conv == nil {
+		if conv, err = a.store.GetConversation(ctx, in.WorkspaceID, in.ConversationID); err != nil {
+			return nil, err
+		}
 	}
 	if conv.Assignee.Type != store.AssigneeAIAgent {
 		out.Waiting = true
@@ -192,7 +208,7 @@ func (t *turn) emit(e Event) {
 }
 
 func (t *turn) run(ctx context.Context) error {
-	system, err := t.a.systemPrompt(ctx, t.ws, t.agent, t.conv)
+	system, contact, err := t.a.systemPrompt(ctx, t.ws, t.agent, t.conv)
 	if err != nil {
 		return err
 	}
@@ -207,9 +223,10 @@ func (t *turn) run(ctx context.Context) error {
 		if round > t.a.opts.MaxToolRounds {
 			return t.fallback(ctx, "turn.too_many_tool_rounds", fmt.Sprintf("the model asked for tools in more than %d rounds", t.a.opts.MaxToolRounds))
 		}
-		contact, err := t.a.store.GetContact(ctx, t.ws.ID, t.conv.ContactID)
-		if err != nil {
-			return err
+		if round > 0 { // the actions may have changed the contact
+			if contact, err = t.a.store.GetContact(ctx, t.ws.ID, t.conv.ContactID); err != nil {
+				return err
+			}
 		}
 		vars := replyVars(contact)
 		stream := newVarStream(vars, func(s string) { t.emit(Event{Kind: EventDelta, Text: s}) })

@@ -17,7 +17,7 @@ import (
 // env is the salon workspace on a fresh store, a scripted model, and one
 // conversation of a new contact handled by the salon's AI agent.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	s     store.Store
 	srv   *agenttest.Server
 	a     *agent.Agent
@@ -28,6 +28,14 @@ type env struct {
 
 func newEnv(t *testing.T, s store.Store, steps ...agenttest.Step) *env {
 	t.Helper()
+	return newEnvOn(t, s, agenttest.New(t, steps...))
+}
+
+// newBenchEnv is newEnv for benchmarks, on a given scripted server.
+func newBenchEnv(b *testing.B, s store.Store, srv *agenttest.Server) *env { return newEnvOn(b, s, srv) }
+
+func newEnvOn(t testing.TB, s store.Store, srv *agenttest.Server) *env {
+	t.Helper()
 	f, err := workspace.Load("../examples/salon/workspace.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +45,6 @@ func newEnv(t *testing.T, s store.Store, steps ...agenttest.Step) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := agenttest.New(t, steps...)
 	m := agent.NewOpenAI(agent.OpenAIConfig{BaseURL: srv.URL, Timeout: 2 * time.Second, MaxRetries: 2, Backoff: time.Millisecond})
 	e := &env{t: t, s: s, srv: srv, ws: res.Workspace,
 		a: agent.New(s, agent.Options{Model: m, Now: func() time.Time { return time.Date(2026, 11, 21, 10, 30, 0, 0, time.UTC) }})}

@@ -32,6 +32,15 @@ func Tokens(text string) int {
 // counting messageOverhead per text. The newest is always kept, even
 // alone over budget, so that a turn never loses the message it answers.
 func Fit(texts []string, budget int) int {
+	// A token is at least one byte: when the bytes fit, the tokens do, and
+	// nothing needs encoding (the usual case for a chat's recent history).
+	size := 0
+	for _, t := range texts {
+		size += len(t) + messageOverhead
+	}
+	if size <= budget {
+		return len(texts)
+	}
 	used, n := 0, 0
 	for i := len(texts) - 1; i >= 0; i-- {
 		used += Tokens(texts[i]) + messageOverhead

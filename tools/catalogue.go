@@ -138,7 +138,8 @@ type Exec struct {
 	// (a summary, a response…).
 	Outcome any
 
-	events []*store.Event
+	reserved bool // the key was claimed before execution
+	events   []*store.Event
 }
 
 // Emit appends a domain event ("conversation.closed"…) to the log when the
@@ -192,7 +193,11 @@ func (c *Catalogue) Execute(ctx context.Context, call Call) (Result, error) {
 		return c.audit(ctx, &call, Failf(CodeInvalidArguments, nil, "invalid arguments for %s: %s", a.Name, strings.Join(problems, "; ")))
 	}
 
-	if call.Key != "" {
+	// Actions that reach outside the database claim their key first, so a
+	// concurrent duplicate cannot send the request twice. The others check
+	// and record their key inside their own transaction.
+	reserved := false
+	if call.Key != "" && (a.Outside != nil || a.After != nil) {
 		prev, err := c.reserve(ctx, &call)
 		if err != nil || prev != nil {
 			if prev != nil {
@@ -200,37 +205,56 @@ func (c *Catalogue) Execute(ctx context.Context, call Call) (Result, error) {
 			}
 			return Result{}, err
 		}
+		reserved = true
 	}
-	res, err := c.execute(ctx, a, &call)
-	if err != nil && call.Key != "" {
+	res, err := c.execute(ctx, a, &call, reserved)
+	switch {
+	case err == nil:
+		return res, nil
+	case call.Key != "" && errors.Is(err, store.ErrDuplicate):
+		// A concurrent execution with the same key committed first: its
+		// result is the result.
+		prev, rerr := c.recorded(ctx, c.store, &call)
+		if rerr == nil && prev != nil {
+			return *prev, nil
+		}
+	case reserved:
 		// Let a retry run it: nothing was recorded.
 		_ = c.store.DeleteActionRun(context.WithoutCancel(ctx), call.WorkspaceID, call.Key)
 	}
 	return res, err
 }
 
+// recorded returns the result recorded under call.Key, nil if none.
+func (c *Catalogue) recorded(ctx context.Context, q store.Queries, call *Call) (*Result, error) {
+	run, err := q.GetActionRun(ctx, call.WorkspaceID, call.Key)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case run.Status != store.RunDone:
+		r := Failf(CodeInProgress, nil, "%s with key %s is already running; its outcome is not known yet", run.Action, call.Key)
+		return &r, nil
+	}
+	var r Result
+	dec := json.NewDecoder(bytes.NewReader(run.Result))
+	dec.UseNumber() // keep large numbers (ids) exact
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("recorded result of %s: %w", call.Key, err)
+	}
+	r.Replayed = true
+	return &r, nil
+}
+
 // reserve claims call.Key; when an earlier execution holds it, it returns
 // that execution's result instead.
 func (c *Catalogue) reserve(ctx context.Context, call *Call) (*Result, error) {
 	for range 3 {
-		run, err := c.store.GetActionRun(ctx, call.WorkspaceID, call.Key)
-		switch {
-		case err == nil && run.Status == store.RunDone:
-			var r Result
-			dec := json.NewDecoder(bytes.NewReader(run.Result))
-			dec.UseNumber() // keep large numbers (ids) exact
-			if err := dec.Decode(&r); err != nil {
-				return nil, fmt.Errorf("recorded result of %s: %w", call.Key, err)
-			}
-			r.Replayed = true
-			return &r, nil
-		case err == nil:
-			r := Failf(CodeInProgress, nil, "%s with key %s is already running; its outcome is not known yet", run.Action, call.Key)
-			return &r, nil
-		case !errors.Is(err, store.ErrNotFound):
-			return nil, err
+		if prev, err := c.recorded(ctx, c.store, call); err != nil || prev != nil {
+			return prev, err
 		}
-		err = c.store.CreateActionRun(ctx, &store.ActionRun{WorkspaceID: call.WorkspaceID, Key: call.Key, Action: call.Action})
+		err := c.store.CreateActionRun(ctx, &store.ActionRun{WorkspaceID: call.WorkspaceID, Key: call.Key, Action: call.Action})
 		if err == nil {
 			return nil, nil
 		}
@@ -286,8 +310,11 @@ func (c *Catalogue) load(ctx context.Context, q store.Queries, x *Exec, a *Actio
 	return nil, nil
 }
 
-func (c *Catalogue) execute(ctx context.Context, a *Action, call *Call) (Result, error) {
-	x := &Exec{Call: call, Q: c.store, Catalogue: c}
+// errReplayed ends a transaction that found its key already recorded.
+var errReplayed = errors.New("already executed")
+
+func (c *Catalogue) execute(ctx context.Context, a *Action, call *Call, reserved bool) (Result, error) {
+	x := &Exec{Call: call, Q: c.store, Catalogue: c, reserved: reserved}
 	var res Result
 	if a.Outside != nil {
 		if early, err := c.load(ctx, c.store, x, a); err != nil || early != nil {
@@ -304,6 +331,16 @@ func (c *Catalogue) execute(ctx context.Context, a *Action, call *Call) (Result,
 	if a.Run != nil {
 		err := c.store.InTx(ctx, func(q store.Queries) error {
 			x.Q, x.events = q, nil
+			if call.Key != "" && !reserved {
+				prev, err := c.recorded(ctx, q, call)
+				if err != nil {
+					return err
+				}
+				if prev != nil {
+					res = *prev
+					return errReplayed
+				}
+			}
 			early, err := c.load(ctx, q, x, a)
 			if err != nil {
 				return err
@@ -320,6 +357,8 @@ func (c *Catalogue) execute(ctx context.Context, a *Action, call *Call) (Result,
 		})
 		x.Q = c.store
 		switch {
+		case errors.Is(err, errReplayed):
+			return res, nil
 		case errors.Is(err, errRollback):
 			x.events = nil
 			return c.finish(ctx, x, res)
@@ -334,7 +373,7 @@ func (c *Catalogue) execute(ctx context.Context, a *Action, call *Call) (Result,
 			if err := appendEvents(ctx, q, x.events); err != nil {
 				return err
 			}
-			return c.saveRun(ctx, q, call, res)
+			return c.saveRun(ctx, q, x, res)
 		}); err != nil {
 			return Result{}, err
 		}
@@ -363,15 +402,23 @@ func (c *Catalogue) record(ctx context.Context, q store.Queries, x *Exec, res Re
 	if err := q.AppendEvent(ctx, c.auditEvent(x.Call, res)); err != nil {
 		return err
 	}
-	return c.saveRun(ctx, q, x.Call, res)
+	return c.saveRun(ctx, q, x, res)
 }
 
-func (c *Catalogue) saveRun(ctx context.Context, q store.Queries, call *Call, res Result) error {
+// saveRun records the result under the call's key: completing the claim
+// made by reserve, or creating the record (ErrDuplicate when a concurrent
+// execution with the key committed first).
+func (c *Catalogue) saveRun(ctx context.Context, q store.Queries, x *Exec, res Result) error {
+	call := x.Call
 	if call.Key == "" {
 		return nil
 	}
-	return q.UpdateActionRun(ctx, &store.ActionRun{WorkspaceID: call.WorkspaceID, Key: call.Key,
-		Status: store.RunDone, Result: json.RawMessage(res.JSON())})
+	run := &store.ActionRun{WorkspaceID: call.WorkspaceID, Key: call.Key, Action: call.Action,
+		Status: store.RunDone, Result: json.RawMessage(res.JSON())}
+	if x.reserved {
+		return q.UpdateActionRun(ctx, run)
+	}
+	return q.CreateActionRun(ctx, run)
 }
 
 func appendEvents(ctx context.Context, q store.Queries, events []*store.Event) error {

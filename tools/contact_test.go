@@ -2,7 +2,9 @@ package tools_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -206,5 +208,45 @@ func TestCRMUpsertDeduplicates(t *testing.T) {
 		}
 
 		wantFail(t, fx.call("crm_upsert", `{"phone": "12"}`), tools.CodeInvalidValue)
+	})
+}
+
+// crm_upsert also posts the contact to the workspace's external CRM, under
+// the field names crm_champ_email / crm_champ_telephone.
+func TestCRMUpsertPushesToExternalCRM(t *testing.T) {
+	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
+		crm := newServer(t, nil)
+		fx.allowHTTP("127.0.0.1")
+		ws, _ := fx.s.GetWorkspace(ctx, fx.ws.ID)
+		ws.Settings.CRM = &store.CRMEndpoint{URL: crm.URL + "/contacts", Headers: map[string]string{"Authorization": "Bearer crm-secret"}}
+		if err := fx.s.UpdateWorkspace(ctx, ws); err != nil {
+			t.Fatal(err)
+		}
+		r := fx.call("crm_upsert", `{"crm_champ_email": "Email", "crm_champ_telephone": "Mobile", "phone": "06 12 34 56 78"}`)
+		wantOK(t, r)
+		reqs := crm.requests()
+		if len(reqs) != 1 || reqs[0].Method != "POST" || reqs[0].Path != "/contacts" || reqs[0].Header.Get("Authorization") != "Bearer crm-secret" {
+			t.Fatalf("CRM requests: %+v", reqs)
+		}
+		var body map[string]any
+		json.Unmarshal([]byte(reqs[0].Body), &body)
+		if body["Email"] != "camille@example.fr" || body["Mobile"] != "+33612345678" || body["external_id"] != fx.conv.ContactID {
+			t.Errorf("CRM body: %s", reqs[0].Body)
+		}
+		if len(fx.events("crm.pushed")) != 1 || !strings.Contains(r.Message, "sent to the CRM (HTTP 200)") {
+			t.Errorf("result %s", r.JSON())
+		}
+
+		// The CRM failing: the contact is saved, the result says the push failed.
+		failing := newServer(t, func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "down", http.StatusBadGateway) })
+		ws.Settings.CRM.URL = failing.URL
+		fx.s.UpdateWorkspace(ctx, ws)
+		r = fx.call("crm_upsert", `{"email": "camille.petit@example.fr"}`)
+		if r.OK || !strings.Contains(r.Message, "saved in Causerie, but sending it to the CRM failed") {
+			t.Errorf("result %s", r.JSON())
+		}
+		if fx.contact().Email != "camille.petit@example.fr" || len(fx.events("crm.push_failed")) != 1 {
+			t.Errorf("contact %+v", fx.contact())
+		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/causerie/causerie/store"
@@ -243,6 +244,35 @@ func TestIdempotency(t *testing.T) {
 		if n := len(fx.events("conversation.closed")); n != 1 {
 			t.Errorf("%d close events for one key", n)
 		}
+		// Concurrent executions of one key: one acts, the others get its result.
+		conv := fx.newConversation()
+		kc := tools.IdempotencyKey(conv.ID, 1, 0)
+		var wg sync.WaitGroup
+		results := make(chan tools.Result, 8)
+		for range 8 {
+			wg.Go(func() {
+				r, err := fx.cat.Execute(ctx, tools.Call{WorkspaceID: fx.ws.ID, ConversationID: conv.ID, Action: "assign",
+					Args: json.RawMessage(`{"team": "Équipe des Ventes"}`), Key: kc})
+				if err != nil {
+					t.Error(err)
+				}
+				results <- r
+			})
+		}
+		wg.Wait()
+		close(results)
+		var assignees []any
+		for r := range results {
+			if !r.OK {
+				t.Errorf("concurrent duplicate: %s", r.JSON())
+			}
+			assignees = append(assignees, r.Data["assignee_id"])
+		}
+		events, _ := fx.s.ListEvents(ctx, fx.ws.ID, store.EventFilter{Type: "conversation.assigned", ConversationID: conv.ID})
+		if len(events) != 1 || slices.IndexFunc(assignees, func(a any) bool { return a != assignees[0] }) >= 0 {
+			t.Errorf("%d assignments for one key; assignees %v", len(events), assignees)
+		}
+
 		// A failure is recorded too, and replayed as the same failure.
 		k3 := tools.IdempotencyKey(fx.conv.ID, 2, 0)
 		wantFail(t, fx.callOn(fx.conv, "update_lifecycle_stage", `{"stage": "Inconnu"}`, k3), tools.CodeUnknownStage)

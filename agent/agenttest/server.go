@@ -110,14 +110,26 @@ type Server struct {
 	requests []Request
 }
 
-// New starts a server playing steps, closed when the test ends.
+// New starts a server playing steps, closed when the test ends; an
+// unscripted request fails the test.
 func New(t testing.TB, steps ...Step) *Server {
-	s := &Server{t: t, steps: steps}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.handle))
-	s.URL = s.srv.URL + "/v1"
-	t.Cleanup(s.srv.Close)
+	s := Start(steps...)
+	s.t = t
+	t.Cleanup(s.Close)
 	return s
 }
+
+// Start starts a server playing steps, outside a test (examples); Close
+// stops it.
+func Start(steps ...Step) *Server {
+	s := &Server{steps: steps}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.handle))
+	s.URL = s.srv.URL + "/v1"
+	return s
+}
+
+// Close stops the server.
+func (s *Server) Close() { s.srv.Close() }
 
 // Add appends steps to the script.
 func (s *Server) Add(steps ...Step) {
@@ -151,7 +163,9 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	s.requests = append(s.requests, req)
 	if len(s.steps) == 0 {
 		s.mu.Unlock()
-		s.t.Errorf("agenttest: unscripted request %d to %s", n, r.URL.Path)
+		if s.t != nil {
+			s.t.Errorf("agenttest: unscripted request %d to %s", n, r.URL.Path)
+		}
 		http.Error(w, `{"error":{"message":"agenttest: the script is exhausted","type":"test_error"}}`, http.StatusInternalServerError)
 		return
 	}

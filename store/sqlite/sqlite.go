@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
@@ -66,7 +68,60 @@ func Open(ctx context.Context, path string) (store.Store, error) {
 		reader.Close()
 		return nil, err
 	}
-	return sqlstore.New(&driver{writer: writer, reader: reader}, queries), nil
+	d := &driver{writer: writer, reader: reader, stmts: map[*sql.DB]map[string]*sql.Stmt{writer: {}, reader: {}},
+		stop: make(chan struct{}), stopped: make(chan struct{})}
+	if err := d.prepareAll(ctx, queries); err != nil {
+		close(d.stopped)
+		d.Close()
+		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
+	}
+	go d.checkpointer(path)
+	return sqlstore.New(d, queries), nil
+}
+
+// checkpointInterval is how often the WAL is folded back into the database.
+const checkpointInterval = time.Second
+
+// checkpointer folds the WAL into the database file in the background,
+// with its own connection, so that no request pays for it. A PASSIVE
+// checkpoint never blocks writers or readers.
+func (d *driver) checkpointer(path string) {
+	defer close(d.stopped)
+	db, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-d.stop:
+			_, _ = db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			return
+		case <-t.C:
+			_, _ = db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
+}
+
+// prepareAll prepares every query on the writer, and reads on the readers
+// too, once: statements cannot be prepared later on the writer while a
+// transaction holds its only connection.
+func (d *driver) prepareAll(ctx context.Context, queries sqlstore.SQL) error {
+	for name, q := range queries {
+		dbs := []*sql.DB{d.writer}
+		if isRead(q) {
+			dbs = append(dbs, d.reader)
+		}
+		for _, db := range dbs {
+			if _, err := d.stmt(ctx, db, q); err != nil {
+				return fmt.Errorf("prepare %s: %w", name, err)
+			}
+		}
+	}
+	return nil
 }
 
 // Migrate applies pending migrations to the store at path and reports
@@ -91,6 +146,9 @@ func dsn(path string, readOnly bool) string {
 		q.Add("_pragma", "query_only(1)")
 	} else {
 		q.Set("_txlock", "immediate")
+		// Checkpoints run in the background (see checkpointer), not in
+		// the commit of whichever request crossed the threshold.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 	}
 	return "file:" + path + "?" + q.Encode()
 }
@@ -119,13 +177,55 @@ func migrate(ctx context.Context, db *sql.DB) ([]string, error) {
 // driver adapts database/sql on modernc.org/sqlite to sqlstore.Driver.
 type driver struct {
 	writer, reader *sql.DB
+	// stmts caches prepared statements per pool: SQLite spends more time
+	// parsing a query than running most of ours.
+	mu    sync.Mutex
+	stmts map[*sql.DB]map[string]*sql.Stmt
+	// stop ends the checkpointer, which closes stopped.
+	stop, stopped chan struct{}
+	closeOnce     sync.Once
+}
+
+// cached returns the prepared statement of query on db, nil if none.
+func (d *driver) cached(db *sql.DB, query string) *sql.Stmt {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stmts[db][query]
+}
+
+// stmt returns the prepared statement of query on db, preparing it if
+// needed (never on the writer while a transaction holds it: see
+// prepareAll).
+func (d *driver) stmt(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if st, ok := d.stmts[db][query]; ok {
+		return st, nil
+	}
+	st, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	d.stmts[db][query] = st
+	return st, nil
 }
 
 func (d *driver) Name() string { return "sqlite" }
 
 func (d *driver) Conn() sqlstore.Conn { return pooled{d} }
 
-func (d *driver) Close() error { return errors.Join(d.reader.Close(), d.writer.Close()) }
+func (d *driver) Close() error {
+	d.closeOnce.Do(func() { close(d.stop) })
+	<-d.stopped
+	d.mu.Lock()
+	for _, m := range d.stmts {
+		for _, st := range m {
+			st.Close()
+		}
+	}
+	d.mu.Unlock()
+	return errors.Join(d.reader.Close(), d.writer.Close())
+}
 
 func (d *driver) IsUniqueViolation(err error) bool {
 	var e *sqlite.Error
@@ -146,7 +246,7 @@ func (d *driver) InTx(ctx context.Context, fn func(sqlstore.Conn) error) (err er
 			panic(p)
 		}
 	}()
-	if err := fn(conn{tx}); err != nil {
+	if err := fn(txConn{d: d, tx: tx}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -156,38 +256,47 @@ func (d *driver) InTx(ctx context.Context, fn func(sqlstore.Conn) error) (err er
 	return nil
 }
 
-// execer is what *sql.DB and *sql.Tx have in common.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+// txConn runs a transaction's queries on cached statements of the writer.
+type txConn struct {
+	d  *driver
+	tx *sql.Tx
 }
 
-// conn runs everything on one execer.
-type conn struct{ e execer }
+func (c txConn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st := c.d.cached(c.d.writer, query); st != nil {
+		return c.tx.StmtContext(ctx, st), nil
+	}
+	// Not one of the store's queries (they are all prepared at open):
+	// prepare it for this transaction only.
+	return c.tx.PrepareContext(ctx, query)
+}
 
-func (c conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	res, err := c.e.ExecContext(ctx, query, args...)
+func (c txConn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	st, err := c.stmt(ctx, query)
 	if err != nil {
 		return 0, err
 	}
-	return res.RowsAffected()
+	return rowsAffected(st.ExecContext(ctx, args...))
 }
 
-func (c conn) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-	rows, err := c.e.QueryContext(ctx, query, args...)
+func (c txConn) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
+	st, err := c.stmt(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	return sqlRows{rows}, nil
+	return queryRows(st.QueryContext(ctx, args...))
 }
 
-func (c conn) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
-	return sqlRow{c.e.QueryRowContext(ctx, query, args...)}
+func (c txConn) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
+	st, err := c.stmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return sqlRow{st.QueryRowContext(ctx, args...)}
 }
 
 // pooled runs reads on the reader pool and writes (including INSERT …
-// RETURNING) on the single writer connection.
+// RETURNING) on the single writer connection, on cached statements.
 type pooled struct{ d *driver }
 
 func isRead(query string) bool {
@@ -195,24 +304,56 @@ func isRead(query string) bool {
 	return len(q) >= 6 && strings.EqualFold(q[:6], "SELECT")
 }
 
-func (p pooled) pick(query string) conn {
+func (p pooled) pick(ctx context.Context, query string) (*sql.Stmt, error) {
+	db := p.d.writer
 	if isRead(query) {
-		return conn{p.d.reader}
+		db = p.d.reader
 	}
-	return conn{p.d.writer}
+	return p.d.stmt(ctx, db, query)
 }
 
 func (p pooled) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	return conn{p.d.writer}.Exec(ctx, query, args...)
+	st, err := p.d.stmt(ctx, p.d.writer, query)
+	if err != nil {
+		return 0, err
+	}
+	return rowsAffected(st.ExecContext(ctx, args...))
 }
 
 func (p pooled) Query(ctx context.Context, query string, args ...any) (sqlstore.Rows, error) {
-	return p.pick(query).Query(ctx, query, args...)
+	st, err := p.pick(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return queryRows(st.QueryContext(ctx, args...))
 }
 
 func (p pooled) QueryRow(ctx context.Context, query string, args ...any) sqlstore.Row {
-	return p.pick(query).QueryRow(ctx, query, args...)
+	st, err := p.pick(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return sqlRow{st.QueryRowContext(ctx, args...)}
 }
+
+func rowsAffected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func queryRows(rows *sql.Rows, err error) (sqlstore.Rows, error) {
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+// errRow is a Row whose query could not even be prepared.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 type sqlRows struct{ *sql.Rows }
 
