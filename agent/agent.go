@@ -19,6 +19,9 @@ type Options struct {
 	Model Model
 	// Transcriber transcribes audio messages; nil when Model does not.
 	Transcriber Transcriber
+	// Router, when set, sees each visitor message before the AI agent
+	// (flows, response rules).
+	Router Router
 	// Tools options (mailer, production mode); the Summarizer is the
 	// agent's own, backed by Model.
 	Tools tools.Options

@@ -56,7 +56,13 @@ type Outcome struct {
 	// Visitor is the stored visitor message.
 	Visitor *store.Message
 	// Reply is the stored AI reply, nil when there is none.
-	Reply   *store.Message
+	Reply *store.Message
+	// Replies are all the messages sent to the visitor in order: the AI
+	// reply, or a flow's or a response rule's messages.
+	Replies []*store.Message
+	// Via names what answered when it was not the AI agent: "flow:<id>",
+	// "rule:<name>".
+	Via     string
 	Actions []ActionTaken
 	// Dropped is reply text the AI agent produced after it stopped
 	// handling the conversation; it was recorded, not sent.
@@ -104,6 +110,21 @@ func (a *Agent) HandleMessage(ctx context.Context, in Inbound) (*Outcome, error)
 		conv = nil // another turn ran meanwhile: read the conversation again
 	}
 
+	if a.opts.Router != nil {
+		if conv == nil {
+			if conv, err = a.store.GetConversation(ctx, in.WorkspaceID, in.ConversationID); err != nil {
+				return out, err
+			}
+		}
+		routed, err := a.route(ctx, in, conv, visitor)
+		if err != nil || routed != nil {
+			if routed != nil {
+				out.Replies, out.Actions, out.Via = routed.Replies, routed.Actions, routed.Via
+			}
+			return out, err
+		}
+	}
+
 	t, err := a.newTurn(ctx, in, out, conv)
 	if err != nil || t == nil {
 		return out, err
@@ -116,6 +137,23 @@ func (a *Agent) HandleMessage(ctx context.Context, in Inbound) (*Outcome, error)
 		return out, t.fallback(ctx, "audio.transcription_failed", terr.Error())
 	}
 	return out, t.run(ctx)
+}
+
+// route offers the message to the Router; it returns nil when the
+// message is left to the AI agent.
+func (a *Agent) route(ctx context.Context, in Inbound, conv *store.Conversation, visitor *store.Message) (*Routing, error) {
+	ws, err := a.store.GetWorkspace(ctx, in.WorkspaceID)
+	if err != nil {
+		return nil, err
+	}
+	r, err := a.opts.Router.Route(ctx, Routed{Workspace: ws, Conversation: conv, Message: visitor, OnEvent: in.OnEvent})
+	if err != nil {
+		return nil, fmt.Errorf("route the message: %w", err)
+	}
+	if r == nil || !r.Handled {
+		return nil, nil
+	}
+	return r, nil
 }
 
 // storeVisitorMessage persists the message before anything else, and
@@ -348,6 +386,7 @@ func (t *turn) store(ctx context.Context, text string, meta map[string]any) erro
 		return fmt.Errorf("store the reply: %w", err)
 	}
 	t.out.Reply = m
+	t.out.Replies = append(t.out.Replies, m)
 	t.emit(Event{Kind: EventReply, Text: text})
 	return nil
 }

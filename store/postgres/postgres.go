@@ -22,8 +22,10 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-//go:embed queries.sql
-var dialectQueries string
+// The dialect's own queries: queries.sql and queries_<feature>.sql.
+//
+//go:embed queries*.sql
+var dialectQueries embed.FS
 
 // Open connects to the database at url (postgres://…), applies pending
 // migrations and returns the store.

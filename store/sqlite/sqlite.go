@@ -29,8 +29,10 @@ const DefaultPath = "data/causerie.db"
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-//go:embed queries.sql
-var dialectQueries string
+// The dialect's own queries: queries.sql and queries_<feature>.sql.
+//
+//go:embed queries*.sql
+var dialectQueries embed.FS
 
 // Open opens (creating it and its directory if needed) the SQLite store at
 // path and applies pending migrations.

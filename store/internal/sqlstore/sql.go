@@ -2,27 +2,32 @@ package sqlstore
 
 import (
 	"bufio"
-	_ "embed"
+	"embed"
+	"io/fs"
 	"fmt"
 	"slices"
 	"strings"
 )
 
-//go:embed queries.sql
-var sharedQueries string
+// The shared queries: queries.sql and one queries_<feature>.sql per
+// feature (flows, knowledge…).
+//
+//go:embed queries*.sql
+var sharedFiles embed.FS
 
 // SQL holds the queries of one dialect, by name.
 type SQL map[string]string
 
-// LoadSQL returns the shared queries with overrides (a dialect's own
-// queries.sql, same format) applied. An override must replace a shared
-// query or be one of extraNames, so that a typo in a name cannot go unseen.
-func LoadSQL(overrides string, extraNames ...string) (SQL, error) {
-	shared, err := parseSQL("sqlstore/queries.sql", sharedQueries)
+// LoadSQL returns the shared queries with a dialect's own (the files
+// queries*.sql of dialect, same format) applied over them. A dialect query
+// must replace a shared one or be one of extraNames (queries only that
+// dialect has), so that a typo in a name cannot go unseen.
+func LoadSQL(dialect fs.FS, extraNames ...string) (SQL, error) {
+	shared, err := parseFiles(sharedFiles)
 	if err != nil {
 		return nil, err
 	}
-	own, err := parseSQL("dialect queries.sql", overrides)
+	own, err := parseFiles(dialect)
 	if err != nil {
 		return nil, err
 	}
@@ -47,6 +52,32 @@ func (s SQL) Get(name string) string {
 		panic("sqlstore: no query named " + name)
 	}
 	return q
+}
+
+// parseFiles parses every queries*.sql file of fsys into one set.
+func parseFiles(fsys fs.FS) (SQL, error) {
+	names, err := fs.Glob(fsys, "queries*.sql")
+	if err != nil {
+		return nil, err
+	}
+	out := SQL{}
+	for _, name := range names {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, err
+		}
+		qs, err := parseSQL(name, string(b))
+		if err != nil {
+			return nil, err
+		}
+		for n, q := range qs {
+			if _, dup := out[n]; dup {
+				return nil, fmt.Errorf("%s: query %q is also defined in another file", name, n)
+			}
+			out[n] = q
+		}
+	}
+	return out, nil
 }
 
 func parseSQL(file, text string) (SQL, error) {
