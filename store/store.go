@@ -41,6 +41,9 @@ type Store interface {
 
 // Queries is every read and write of the workspace model.
 type Queries interface {
+	FlowQueries
+	KnowledgeQueries
+
 	CreateWorkspace(ctx context.Context, w *Workspace) error
 	GetWorkspace(ctx context.Context, id string) (*Workspace, error)
 	GetWorkspaceBySlug(ctx context.Context, slug string) (*Workspace, error)

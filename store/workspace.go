@@ -98,6 +98,8 @@ type AIAgent struct {
 	Actions []string
 	// KnowledgeBaseIDs are the knowledge bases the agent may search.
 	KnowledgeBaseIDs []string
+	// Knowledge says how the agent uses its knowledge bases.
+	Knowledge KnowledgeSettings
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -109,6 +111,18 @@ type ModelSettings struct {
 	Name            string   `json:"name,omitempty" yaml:"name,omitempty"`
 	Temperature     *float64 `json:"temperature,omitempty" yaml:"temperature,omitempty"`
 	MaxOutputTokens int      `json:"max_output_tokens,omitempty" yaml:"max_output_tokens,omitempty"`
+}
+
+// KnowledgeSettings say how an AI agent uses its knowledge bases.
+type KnowledgeSettings struct {
+	// Ground puts the passages most relevant to the visitor's message in
+	// the prompt, before the model is called.
+	Ground bool `json:"ground,omitempty"`
+	// TopK is how many passages grounding or a search returns (default 4).
+	TopK int `json:"top_k,omitempty"`
+	// MessageBefore is said to the visitor before searching the knowledge
+	// bases (seed 003: "message avant l'exécution de l'action").
+	MessageBefore string `json:"message_before,omitempty"`
 }
 
 // FieldType is the type of a contact field's values.
@@ -195,6 +209,10 @@ type KnowledgeBase struct {
 	// "simple".
 	Language    string
 	Description string
+	// Embedder names the embedding its chunks were indexed with
+	// ("hashed-lexical-768", "openai:text-embedding-3-small:768"); "" until
+	// the first ingestion. Queries must use the same one.
+	Embedder string
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -255,7 +255,8 @@ func TestHTTPSeedParameters(t *testing.T) {
 		}
 		srv := newServer(t, nil)
 		fx.allowHTTP("127.0.0.1")
-		for name, params := range map[string]string{"block": seedHTTPBlock, "minimal": seedHTTPMinimal} {
+		for _, seed := range []struct{ name, params string }{{"block", seedHTTPBlock}, {"minimal", seedHTTPMinimal}} {
+			name, params := seed.name, seed.params
 			inst, err := jsonschema.UnmarshalJSON(strings.NewReader(params))
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)

@@ -103,6 +103,10 @@ type Server struct {
 	// URL is the base URL to configure as OPENAI_BASE_URL (ends in /v1).
 	URL string
 
+	// Embed, when set, answers /embeddings requests (without using the
+	// script, unless its next step is an error).
+	Embed func(text string, dims int) []float32
+
 	t        testing.TB
 	srv      *httptest.Server
 	mu       sync.Mutex
@@ -161,6 +165,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	n := len(s.requests)
 	s.requests = append(s.requests, req)
+	if strings.HasSuffix(r.URL.Path, "/embeddings") && s.Embed != nil && (len(s.steps) == 0 || s.steps[0].Status == 0) {
+		s.mu.Unlock()
+		s.embeddings(w, req)
+		return
+	}
 	if len(s.steps) == 0 {
 		s.mu.Unlock()
 		if s.t != nil {
@@ -311,6 +320,25 @@ func (s *Server) stream(w http.ResponseWriter, n int, step Step) {
 	}
 	send(nil, nil, map[string]any{"usage": usage(step)})
 	fmt.Fprint(w, "data: [DONE]\n\n")
+}
+
+func (s *Server) embeddings(w http.ResponseWriter, req Request) {
+	var inputs []string
+	switch in := req.Body["input"].(type) {
+	case string:
+		inputs = []string{in}
+	case []any:
+		for _, x := range in {
+			inputs = append(inputs, fmt.Sprint(x))
+		}
+	}
+	dims, _ := req.Body["dimensions"].(float64)
+	var data []any
+	for i, text := range inputs {
+		data = append(data, map[string]any{"object": "embedding", "index": i, "embedding": s.Embed(text, int(dims))})
+	}
+	writeJSON(w, map[string]any{"object": "list", "data": data, "model": req.Body["model"],
+		"usage": map[string]any{"prompt_tokens": len(inputs), "total_tokens": len(inputs)}})
 }
 
 func pieces(s string, size int) []string {

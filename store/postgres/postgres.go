@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	pgxvec "github.com/pgvector/pgvector-go/pgx"
@@ -18,6 +19,9 @@ import (
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/store/internal/sqlstore"
 )
+
+// regconfigOID is the fixed OID of PostgreSQL's regconfig type.
+const regconfigOID = 3734
 
 //go:embed migrations/*.sql
 var migrations embed.FS
@@ -39,7 +43,12 @@ func Open(ctx context.Context, url string) (store.Store, error) {
 	}
 	// The vector type exists only once the first migration ran, so types
 	// are registered on the pool opened after it.
-	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error { return pgxvec.RegisterTypes(ctx, c) }
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		// regconfig (text search configurations) travels as its OID, so
+		// COPY can write the chunks' language column in binary.
+		c.TypeMap().RegisterType(&pgtype.Type{Name: "regconfig", OID: regconfigOID, Codec: pgtype.Uint32Codec{}})
+		return pgxvec.RegisterTypes(ctx, c)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: %w", err)

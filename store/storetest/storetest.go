@@ -42,11 +42,18 @@ var Tests = []Test{
 	{"CountOpenConversations", testCountOpenConversations},
 	{"ActionRuns", testActionRuns},
 	{"TurnLock", testTurnLock},
+	{"KnowledgeDocuments", testKnowledgeDocuments},
+	{"KnowledgeSearch", testKnowledgeSearch},
 	{"WorkspaceIsolation", testWorkspaceIsolation},
 	{"TransactionRollback", testTransactionRollback},
 	{"TransactionPanicRollsBack", testTransactionPanic},
 	{"TransactionCommit", testTransactionCommit},
 	{"DeleteWorkspaceCascades", testDeleteWorkspaceCascades},
+	{"Flows", testFlows},
+	{"FlowRuns", testFlowRuns},
+	{"FlowRunConcurrentStart", testFlowRunConcurrentStart},
+	{"ResponseRules", testResponseRules},
+	{"FlowIsolation", testFlowIsolation},
 }
 
 // Run runs every conformance test, in parallel, against s. When

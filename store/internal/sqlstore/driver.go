@@ -5,6 +5,7 @@ import (
 	"errors"
 )
 
+
 // ErrNoRows is what a driver's Row.Scan returns when the query matched no
 // row, whatever its database library calls it.
 var ErrNoRows = errors.New("sqlstore: no rows")
@@ -42,4 +43,6 @@ type Driver interface {
 	// IsUniqueViolation reports whether err is a unique-constraint error.
 	IsUniqueViolation(err error) bool
 	Close() error
+
+	KnowledgeDriver
 }

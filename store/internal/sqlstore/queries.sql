@@ -77,19 +77,20 @@ INSERT INTO team_members (team_id, user_id, position) VALUES ($1, $2, $3);
 SELECT count(*) FROM users WHERE workspace_id = $1 AND id = $2;
 
 -- name: CreateAIAgent
-INSERT INTO ai_agents (id, workspace_id, name, instructions, model, actions, knowledge_base_ids, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);
+INSERT INTO ai_agents (id, workspace_id, name, instructions, model, actions, knowledge_base_ids, created_at, updated_at, knowledge)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
 
 -- name: GetAIAgent
-SELECT id, workspace_id, name, instructions, model, actions, knowledge_base_ids, created_at, updated_at
+SELECT id, workspace_id, name, instructions, model, actions, knowledge_base_ids, created_at, updated_at, knowledge
 FROM ai_agents WHERE workspace_id = $1 AND id = $2;
 
 -- name: ListAIAgents
-SELECT id, workspace_id, name, instructions, model, actions, knowledge_base_ids, created_at, updated_at
+SELECT id, workspace_id, name, instructions, model, actions, knowledge_base_ids, created_at, updated_at, knowledge
 FROM ai_agents WHERE workspace_id = $1 ORDER BY name;
 
 -- name: UpdateAIAgent
-UPDATE ai_agents SET name = $3, instructions = $4, model = $5, actions = $6, knowledge_base_ids = $7, updated_at = $8
+UPDATE ai_agents SET name = $3, instructions = $4, model = $5, actions = $6, knowledge_base_ids = $7, updated_at = $8,
+    knowledge = $9
 WHERE workspace_id = $1 AND id = $2;
 
 -- name: DeleteAIAgent
@@ -145,15 +146,15 @@ WHERE workspace_id = $1 AND id = $2;
 DELETE FROM labels WHERE workspace_id = $1 AND id = $2;
 
 -- name: CreateKnowledgeBase
-INSERT INTO knowledge_bases (id, workspace_id, name, language, description, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7);
+INSERT INTO knowledge_bases (id, workspace_id, name, language, description, created_at, updated_at, embedder)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
 
 -- name: ListKnowledgeBases
-SELECT id, workspace_id, name, language, description, created_at, updated_at
+SELECT id, workspace_id, name, language, description, created_at, updated_at, embedder
 FROM knowledge_bases WHERE workspace_id = $1 ORDER BY name;
 
 -- name: UpdateKnowledgeBase
-UPDATE knowledge_bases SET name = $3, language = $4, description = $5, updated_at = $6
+UPDATE knowledge_bases SET name = $3, language = $4, description = $5, updated_at = $6, embedder = $7
 WHERE workspace_id = $1 AND id = $2;
 
 -- name: DeleteKnowledgeBase

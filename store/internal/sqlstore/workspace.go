@@ -197,15 +197,15 @@ func (q *queries) DeleteTeam(ctx context.Context, workspaceID, id string) error 
 
 func scanAIAgent(s scanner) (*store.AIAgent, error) {
 	var a store.AIAgent
-	var model, actions, kbs string
-	if err := s.Scan(&a.ID, &a.WorkspaceID, &a.Name, &a.Instructions, &model, &actions, &kbs, &a.CreatedAt, &a.UpdatedAt); err != nil {
+	var model, actions, kbs, knowledge string
+	if err := s.Scan(&a.ID, &a.WorkspaceID, &a.Name, &a.Instructions, &model, &actions, &kbs, &a.CreatedAt, &a.UpdatedAt, &knowledge); err != nil {
 		return nil, err
 	}
 	utc(&a.CreatedAt, &a.UpdatedAt)
 	for _, c := range []struct {
 		s string
 		v any
-	}{{model, &a.Model}, {actions, &a.Actions}, {kbs, &a.KnowledgeBaseIDs}} {
+	}{{model, &a.Model}, {actions, &a.Actions}, {kbs, &a.KnowledgeBaseIDs}, {knowledge, &a.Knowledge}} {
 		if err := fromJSON(c.s, c.v); err != nil {
 			return nil, err
 		}
@@ -220,7 +220,7 @@ func (q *queries) CreateAIAgent(ctx context.Context, a *store.AIAgent) error {
 	}
 	a.CreatedAt, a.UpdatedAt = now(), now()
 	_, err := q.exec(ctx, "CreateAIAgent", a.ID, a.WorkspaceID, a.Name, a.Instructions, toJSON(a.Model),
-		jsonList(a.Actions), jsonList(a.KnowledgeBaseIDs), a.CreatedAt, a.UpdatedAt)
+		jsonList(a.Actions), jsonList(a.KnowledgeBaseIDs), a.CreatedAt, a.UpdatedAt, toJSON(a.Knowledge))
 	return q.mapErr(err, "AI agent", a.Name)
 }
 
@@ -239,7 +239,7 @@ func (q *queries) ListAIAgents(ctx context.Context, workspaceID string) ([]*stor
 func (q *queries) UpdateAIAgent(ctx context.Context, a *store.AIAgent) error {
 	a.UpdatedAt = now()
 	return q.execOne(ctx, "AI agent", a.ID, "UpdateAIAgent", a.WorkspaceID, a.ID, a.Name, a.Instructions,
-		toJSON(a.Model), jsonList(a.Actions), jsonList(a.KnowledgeBaseIDs), a.UpdatedAt)
+		toJSON(a.Model), jsonList(a.Actions), jsonList(a.KnowledgeBaseIDs), a.UpdatedAt, toJSON(a.Knowledge))
 }
 
 // DeleteAIAgent implements store.Queries.
@@ -363,7 +363,7 @@ func (q *queries) DeleteLabel(ctx context.Context, workspaceID, id string) error
 
 func scanKnowledgeBase(s scanner) (*store.KnowledgeBase, error) {
 	var kb store.KnowledgeBase
-	if err := s.Scan(&kb.ID, &kb.WorkspaceID, &kb.Name, &kb.Language, &kb.Description, &kb.CreatedAt, &kb.UpdatedAt); err != nil {
+	if err := s.Scan(&kb.ID, &kb.WorkspaceID, &kb.Name, &kb.Language, &kb.Description, &kb.CreatedAt, &kb.UpdatedAt, &kb.Embedder); err != nil {
 		return nil, err
 	}
 	utc(&kb.CreatedAt, &kb.UpdatedAt)
@@ -379,7 +379,7 @@ func (q *queries) CreateKnowledgeBase(ctx context.Context, kb *store.KnowledgeBa
 		kb.Language = "simple"
 	}
 	kb.CreatedAt, kb.UpdatedAt = now(), now()
-	_, err := q.exec(ctx, "CreateKnowledgeBase", kb.ID, kb.WorkspaceID, kb.Name, kb.Language, kb.Description, kb.CreatedAt, kb.UpdatedAt)
+	_, err := q.exec(ctx, "CreateKnowledgeBase", kb.ID, kb.WorkspaceID, kb.Name, kb.Language, kb.Description, kb.CreatedAt, kb.UpdatedAt, kb.Embedder)
 	return q.mapErr(err, "knowledge base", kb.Name)
 }
 
@@ -391,7 +391,7 @@ func (q *queries) ListKnowledgeBases(ctx context.Context, workspaceID string) ([
 // UpdateKnowledgeBase implements store.Queries.
 func (q *queries) UpdateKnowledgeBase(ctx context.Context, kb *store.KnowledgeBase) error {
 	kb.UpdatedAt = now()
-	return q.execOne(ctx, "knowledge base", kb.ID, "UpdateKnowledgeBase", kb.WorkspaceID, kb.ID, kb.Name, kb.Language, kb.Description, kb.UpdatedAt)
+	return q.execOne(ctx, "knowledge base", kb.ID, "UpdateKnowledgeBase", kb.WorkspaceID, kb.ID, kb.Name, kb.Language, kb.Description, kb.UpdatedAt, kb.Embedder)
 }
 
 // DeleteKnowledgeBase implements store.Queries.
