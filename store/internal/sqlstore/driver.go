@@ -5,7 +5,6 @@ import (
 	"errors"
 )
 
-
 // ErrNoRows is what a driver's Row.Scan returns when the query matched no
 // row, whatever its database library calls it.
 var ErrNoRows = errors.New("sqlstore: no rows")

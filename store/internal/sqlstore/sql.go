@@ -3,8 +3,8 @@ package sqlstore
 import (
 	"bufio"
 	"embed"
-	"io/fs"
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 )
