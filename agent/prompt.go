@@ -16,9 +16,16 @@ import (
 // systemPrompt renders the system prompt: platform rules, the workspace's
 // entities as enumerations, the contact's profile, the instructions.
 // It also returns the contact it read.
-func (a *Agent) systemPrompt(ctx context.Context, ws *store.Workspace, ag *store.AIAgent, conv *store.Conversation) (string, *store.Contact, error) {
+func (a *Agent) systemPrompt(ctx context.Context, ws *store.Workspace, ag *store.AIAgent, conv *store.Conversation, knowledge []tools.Passage) (string, *store.Contact, error) {
 	q := a.store
 	p := prompts.System{Now: a.now(time.UTC), Language: ws.Language, Workspace: ws.Name, Agent: ag.Name, Instructions: ag.Instructions}
+	for _, k := range knowledge {
+		source := k.URL
+		if source == "" {
+			source = k.Heading
+		}
+		p.Knowledge = append(p.Knowledge, prompts.Passage{Title: k.Title, Source: source, Text: k.Text})
+	}
 	for _, name := range ag.Actions {
 		if act := a.tools.Action(name); act != nil {
 			p.Actions = append(p.Actions, prompts.Action{Name: act.Name, Description: act.Description})

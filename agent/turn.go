@@ -211,6 +211,11 @@ type turn struct {
 	seq   int64 // the visitor message's sequence number: the turn's id
 	calls int   // tool calls so far, for idempotency keys
 	seen  map[string]string
+	// passages are the knowledge passages the model saw, numbered [n]
+	// across the turn (grounding first, then each search).
+	passages []tools.Passage
+	// saidBefore is set once the "message before searching" was sent.
+	saidBefore bool
 }
 
 func (a *Agent) newTurn(ctx context.Context, in Inbound, out *Outcome, conv *store.Conversation) (*turn, error) {
@@ -246,7 +251,10 @@ func (t *turn) emit(e Event) {
 }
 
 func (t *turn) run(ctx context.Context) error {
-	system, contact, err := t.a.systemPrompt(ctx, t.ws, t.agent, t.conv)
+	if err := t.ground(ctx); err != nil {
+		return err
+	}
+	system, contact, err := t.a.systemPrompt(ctx, t.ws, t.agent, t.conv, t.passages)
 	if err != nil {
 		return err
 	}
@@ -316,14 +324,22 @@ func (t *turn) runTool(ctx context.Context, call ToolCall, modelCallID string) s
 	}
 	index := t.calls
 	t.calls++
+	if call.Name == tools.SearchKnowledge {
+		if err := t.sayBeforeSearching(ctx); err != nil {
+			res := tools.Fail(tools.CodeInternal, err.Error())
+			t.record(call, res)
+			return res.JSON()
+		}
+	}
 	res, err := t.a.tools.Execute(ctx, tools.Call{
 		WorkspaceID: t.ws.ID, ConversationID: t.conv.ID, Action: call.Name, Args: json.RawMessage(call.Arguments),
 		Actor: "ai_agent:" + t.agent.ID, ToolCallID: call.ID, Key: tools.IdempotencyKey(t.conv.ID, t.seq, index),
-		Enabled: t.agent.Actions,
+		Enabled: t.agent.Actions, KnowledgeBaseIDs: append([]string{}, t.agent.KnowledgeBaseIDs...),
 	})
 	if err != nil {
 		res = tools.Fail(tools.CodeInternal, "the action could not run because of an internal error ("+err.Error()+"); it did not happen")
 	}
+	t.number(&res)
 	t.seen[key] = res.JSON()
 	t.record(call, res)
 	return res.JSON()
@@ -367,7 +383,11 @@ func (t *turn) reply(ctx context.Context, resp *Response) error {
 	if err != nil {
 		return err
 	}
-	return t.store(ctx, renderReply(text, replyVars(contact)), map[string]any{"model_call_id": resp.ID})
+	meta := map[string]any{"model_call_id": resp.ID}
+	if cites := citations(text, t.passages); len(cites) > 0 {
+		meta["citations"] = cites
+	}
+	return t.store(ctx, renderReply(text, replyVars(contact)), meta)
 }
 
 func (t *turn) store(ctx context.Context, text string, meta map[string]any) error {

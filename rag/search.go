@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/causerie/causerie/store"
+	"github.com/causerie/causerie/tools"
 )
 
 // SearchOptions tune a hybrid search. The zero value is the default.
@@ -156,4 +157,22 @@ func (s *Searcher) Search(ctx context.Context, kbs []*store.KnowledgeBase, query
 		return strings.Compare(a.ID, b.ID)
 	})
 	return out[:min(opts.K, len(out))], nil
+}
+
+// SearchKnowledge implements tools.Knowledge with a hybrid search.
+func (s *Searcher) SearchKnowledge(ctx context.Context, kbs []*store.KnowledgeBase, query string, k int) ([]tools.Passage, error) {
+	hits, err := s.Search(ctx, kbs, query, SearchOptions{K: k})
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	for _, kb := range kbs {
+		names[kb.ID] = kb.Name
+	}
+	out := make([]tools.Passage, len(hits))
+	for i, h := range hits {
+		out[i] = tools.Passage{N: i + 1, Text: h.Text, Title: h.Title, Heading: h.HeadingPath, URL: h.URL,
+			KnowledgeBase: names[h.KnowledgeBaseID], DocumentID: h.DocumentID, ChunkID: h.ID, Score: h.Score}
+	}
+	return out, nil
 }

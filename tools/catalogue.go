@@ -63,6 +63,9 @@ type Call struct {
 	// Enabled, when not nil, lists the only actions the caller may run
 	// (an AI agent's enabled actions).
 	Enabled []string
+	// KnowledgeBaseIDs, when not nil, are the only knowledge bases
+	// search_knowledge may search (an AI agent's).
+	KnowledgeBaseIDs []string
 }
 
 // IdempotencyKey is the key of the index-th call of a conversation turn.
@@ -94,6 +97,9 @@ type Options struct {
 	// Production requires https URLs for http_request
 	// (CAUSERIE_ENV=production).
 	Production bool
+	// Knowledge searches knowledge bases for search_knowledge; nil makes
+	// it fail with "not configured".
+	Knowledge Knowledge
 }
 
 // Catalogue executes actions against a store.
@@ -111,6 +117,7 @@ func New(s store.Store, opts Options) *Catalogue {
 		closeConversation(), assign(), unassign(),
 		updateContactFields(), updateLifecycleStage(), tagContact(),
 		httpRequest(), crmUpsert(), createTask(), sendEmail(),
+		searchKnowledge(),
 	} {
 		a.schema = compileSchema(a.Name, a.Schema)
 		c.actions[a.Name] = a

@@ -12,6 +12,7 @@ const (
 	CRMUpsert            = "crm_upsert"
 	CreateTask           = "create_task"
 	SendEmail            = "send_email"
+	SearchKnowledge      = "search_knowledge"
 )
 
 // Names lists every action of the catalogue, in the order an admin reads
@@ -20,4 +21,5 @@ var Names = []string{
 	CloseConversation, Assign, Unassign,
 	UpdateContactFields, UpdateLifecycleStage, TagContact,
 	HTTPRequest, CRMUpsert, CreateTask, SendEmail,
+	SearchKnowledge,
 }

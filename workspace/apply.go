@@ -212,13 +212,14 @@ func (a *applier) run(ctx context.Context) error {
 		}
 		e.Instructions, e.Model, e.Actions = s.Instructions, s.Model, s.Actions
 		e.KnowledgeBaseIDs = lookup(s.KnowledgeBases, kbIDs)
+		e.Knowledge = store.KnowledgeSettings{Ground: s.Knowledge.Ground, TopK: s.Knowledge.TopK, MessageBefore: s.Knowledge.MessageBefore}
 		return e
 	}
 	err = reconcile(a, "AI agent", agents, f.AIAgents,
 		func(e *store.AIAgent) string { return e.Name }, func(s AIAgent) string { return s.Name },
 		func(e *store.AIAgent, s AIAgent, _ int) bool {
 			w := toAgent(&store.AIAgent{}, s)
-			return e.Instructions == w.Instructions && sameModel(e.Model, w.Model) &&
+			return e.Instructions == w.Instructions && sameModel(e.Model, w.Model) && e.Knowledge == w.Knowledge &&
 				slices.Equal(e.Actions, w.Actions) && slices.Equal(e.KnowledgeBaseIDs, w.KnowledgeBaseIDs)
 		},
 		func(s AIAgent, _ int) error { return q.CreateAIAgent(ctx, toAgent(nil, s)) },

@@ -65,7 +65,8 @@ func Export(ctx context.Context, q store.Queries, slug string) (*File, error) {
 	}
 	for _, a := range agents {
 		f.AIAgents = append(f.AIAgents, AIAgent{Name: a.Name, Instructions: a.Instructions, Model: a.Model,
-			Actions: a.Actions, KnowledgeBases: lookup(a.KnowledgeBaseIDs, kbNames)})
+			Actions: a.Actions, KnowledgeBases: lookup(a.KnowledgeBaseIDs, kbNames),
+			Knowledge: Knowledge{Ground: a.Knowledge.Ground, TopK: a.Knowledge.TopK, MessageBefore: a.Knowledge.MessageBefore}})
 	}
 	fields, err := q.ListContactFields(ctx, id)
 	if err != nil {

@@ -78,6 +78,18 @@ type AIAgent struct {
 	Model          store.ModelSettings `yaml:"model,omitempty"`
 	Actions        []string            `yaml:"actions,omitempty"`
 	KnowledgeBases []string            `yaml:"knowledge_bases,omitempty"`
+	// Knowledge says how the agent uses its knowledge bases.
+	Knowledge Knowledge `yaml:"knowledge,omitempty"`
+}
+
+// Knowledge is an AI agent's use of its knowledge bases.
+type Knowledge struct {
+	// Ground puts the passages most relevant to each message in the prompt.
+	Ground bool `yaml:"ground,omitempty"`
+	// TopK is how many passages grounding returns (default 4).
+	TopK int `yaml:"top_k,omitempty"`
+	// MessageBefore is said before searching (seed 003).
+	MessageBefore string `yaml:"message_before,omitempty"`
 }
 
 // ContactField defines a contact field; ID is its stable key

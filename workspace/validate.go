@@ -178,6 +178,12 @@ func (d *decoder) validate(f *File) {
 		for j, kb := range a.KnowledgeBases {
 			d.ref(fmt.Sprintf("%s.knowledge_bases[%d]", p, j), "knowledge base", kb, kbs)
 		}
+		if k := a.Knowledge; k.TopK < 0 || k.TopK > 20 {
+			d.at(p+".knowledge.top_k", "%d is out of range; use 1 to 20 passages", k.TopK)
+		}
+		if k := a.Knowledge; (k.Ground || k.MessageBefore != "") && len(a.KnowledgeBases) == 0 {
+			d.at(p+".knowledge", "the agent has no knowledge_bases to ground its answers in or to search")
+		}
 	}
 
 	seenKey := map[string]int{}

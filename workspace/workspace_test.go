@@ -86,7 +86,7 @@ func TestParseNewUserMistakes(t *testing.T) {
 		{
 			name: "unknown action",
 			src:  head + "ai_agents:\n  - name: Bot\n    instructions: Aide.\n    actions: [close]\n",
-			want: `ws.yaml:7:15: ai_agents[0].actions[0]: "close" is not an action; valid actions: close_conversation, assign, unassign, update_contact_fields, update_lifecycle_stage, tag_contact, http_request, crm_upsert, create_task, send_email`,
+			want: `ws.yaml:7:15: ai_agents[0].actions[0]: "close" is not an action; valid actions: close_conversation, assign, unassign, update_contact_fields, update_lifecycle_stage, tag_contact, http_request, crm_upsert, create_task, send_email, search_knowledge`,
 		},
 		{
 			name: "missing slug",
