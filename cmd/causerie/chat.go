@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/causerie/causerie/agent"
+	"github.com/causerie/causerie/rag"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/tools"
 )
@@ -46,7 +47,7 @@ The model endpoint comes from OPENAI_API_KEY / OPENAI_BASE_URL and CAUSERIE_MODE
 			if err != nil {
 				return err
 			}
-			opts, err := agentOptions()
+			opts, err := agentOptions(s)
 			if err != nil {
 				return err
 			}
@@ -71,8 +72,9 @@ The model endpoint comes from OPENAI_API_KEY / OPENAI_BASE_URL and CAUSERIE_MODE
 }
 
 // agentOptions builds the agent's options from the environment: the
-// model endpoint (none is not an error), SMTP, production mode.
-func agentOptions() (agent.Options, error) {
+// model endpoint (none is not an error), SMTP, production mode, and the
+// knowledge search with the configured embedder.
+func agentOptions(s store.Store) (agent.Options, error) {
 	var opts agent.Options
 	mcfg, err := agent.OpenAIConfigFromEnv()
 	switch {
@@ -86,7 +88,12 @@ func agentOptions() (agent.Options, error) {
 	if err != nil {
 		return opts, err
 	}
-	opts.Tools = tools.Options{Mailer: mailer, Production: os.Getenv("CAUSERIE_ENV") == "production"}
+	emb, err := rag.EmbedderFromEnv()
+	if err != nil {
+		return opts, err
+	}
+	opts.Tools = tools.Options{Mailer: mailer, Production: os.Getenv("CAUSERIE_ENV") == "production",
+		Knowledge: &rag.Searcher{Store: s, Embedder: emb}}
 	return opts, nil
 }
 
@@ -201,6 +208,13 @@ func (c *chat) send(in agent.Inbound) {
 				speaking = true
 			}
 			fmt.Fprint(c.out, e.Text)
+		case agent.EventReply:
+			if speaking { // its text was streamed already
+				fmt.Fprintln(c.out)
+				speaking = false
+			} else {
+				fmt.Fprintf(c.out, "%s: %s\n", c.ag.Name, e.Text)
+			}
 		case agent.EventDropped:
 			if speaking {
 				fmt.Fprintln(c.out)
@@ -220,8 +234,20 @@ func (c *chat) send(in agent.Inbound) {
 		fmt.Fprintln(c.out, out.Notice)
 	case out.Waiting:
 		fmt.Fprintln(c.out, "  (the conversation is with the team now; the AI agent does not reply)")
-	case out.Reply != nil && !speaking && out.Fallback:
-		fmt.Fprintf(c.out, "%s: %s\n", c.ag.Name, out.Reply.Text)
+	}
+	if out != nil && out.Reply != nil {
+		if cites, ok := out.Reply.Metadata["citations"].([]agent.Citation); ok {
+			for _, ct := range cites {
+				fmt.Fprintf(c.out, "  [%d] %s", ct.N, ct.Title)
+				if ct.Heading != "" {
+					fmt.Fprintf(c.out, " › %s", ct.Heading)
+				}
+				if ct.URL != "" {
+					fmt.Fprintf(c.out, " — %s", ct.URL)
+				}
+				fmt.Fprintln(c.out)
+			}
+		}
 	}
 	if out != nil && out.Visitor != nil && len(in.Audio) > 0 {
 		fmt.Fprintf(c.out, "  (transcribed: %q)\n", out.Visitor.Text)

@@ -117,3 +117,51 @@ func TestExportNeedsAWorkspace(t *testing.T) {
 		t.Errorf("export -w support:\n%s", out)
 	}
 }
+
+func TestKnowledgeBaseCommands(t *testing.T) {
+	for name, flags := range storeFlags(t) {
+		t.Run(name, func(t *testing.T) {
+			mustRun(t, append(flags, "apply", "-f", "../../examples/salon/workspace.yaml")...)
+			dir := t.TempDir()
+			for _, f := range []string{"tarifs.md", "horaires.md"} {
+				data, _ := os.ReadFile(filepath.Join("../../examples/salon/knowledge", f))
+				os.WriteFile(filepath.Join(dir, f), data, 0o644)
+			}
+			os.WriteFile(filepath.Join(dir, "vide.txt"), []byte(" "), 0o644)
+			out, err := run(t, append(flags, "kb", "ingest", dir, "--kb", "Salon")...)
+			if err == nil || !strings.Contains(out, `knowledge base "Salon" (hashed-lexical-768): 2 added, 0 updated, 0 unchanged, 0 deleted, 1 failed`) ||
+				!strings.Contains(out, "vide.txt: the file is empty") {
+				t.Fatalf("ingest with a bad file: %v\n%s", err, out)
+			}
+			os.Remove(filepath.Join(dir, "vide.txt"))
+			out = mustRun(t, append(flags, "kb", "ingest", dir)...)
+			if !strings.Contains(out, "0 added, 0 updated, 2 unchanged") {
+				t.Errorf("re-ingest:\n%s", out)
+			}
+			out = mustRun(t, append(flags, "kb", "search", "Combien coûte une coloration ?", "-k", "2")...)
+			if !strings.Contains(out, "1. score 1.000  vector+lexical (vector #1") || !strings.Contains(out, "Tarifs du Salon Élégance › Tarifs > Coloration") {
+				t.Errorf("search:\n%s", out)
+			}
+			out = mustRun(t, append(flags, "kb", "list")...)
+			if !strings.Contains(out, "Salon  french    2          ") {
+				t.Errorf("list:\n%s", out)
+			}
+			out = mustRun(t, append(flags, "kb", "list", "--kb", "Salon")...)
+			if !strings.Contains(out, filepath.Join(dir, "tarifs.md")) {
+				t.Errorf("list --kb:\n%s", out)
+			}
+			_, err = run(t, append(flags, "kb", "rm", "--kb", "Salon", "nope.md")...)
+			if err == nil || !strings.Contains(err.Error(), `has no document nope.md; its documents:`) {
+				t.Errorf("rm of an unknown document: %v", err)
+			}
+			out = mustRun(t, append(flags, "kb", "rm", "--all")...)
+			if strings.Count(out, "removed ") != 2 {
+				t.Errorf("rm --all:\n%s", out)
+			}
+			_, err = run(t, append(flags, "kb", "search", "x", "--kb", "Docs")...)
+			if err == nil || !strings.Contains(err.Error(), `has no knowledge base "Docs"; its knowledge bases: Salon`) {
+				t.Errorf("unknown kb: %v", err)
+			}
+		})
+	}
+}
