@@ -83,7 +83,11 @@ ORDER BY c.embedding::public.vector(%d) <=> $1
 LIMIT $4`, sqlstore.ChunkColumns, dims, dims, dims)
 	var out []*store.ChunkHit
 	err := pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
-		settings := fmt.Sprintf(`SET LOCAL hnsw.ef_search = %d; SET LOCAL hnsw.iterative_scan = relaxed_order`, ef)
+		// Keep the planner on the HNSW index (its cost estimate grows with
+		// ef_search until a scan and a sort look cheaper, at 10–100 times
+		// the latency); iterative scans honour the filters.
+		settings := fmt.Sprintf(`SET LOCAL hnsw.ef_search = %d; SET LOCAL hnsw.iterative_scan = relaxed_order;
+SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off`, ef)
 		if opts.Exact {
 			settings = `SET LOCAL enable_indexscan = off; SET LOCAL enable_bitmapscan = off`
 		}

@@ -42,7 +42,9 @@ CREATE TABLE kb_chunks (
     embedding         public.vector NOT NULL
 );
 CREATE INDEX kb_chunks_document ON kb_chunks (document_id);
-CREATE INDEX kb_chunks_kb ON kb_chunks (workspace_id, knowledge_base_id);
+-- No B-tree on (workspace, knowledge base): it would tempt the planner to
+-- filter and sort exactly instead of using the HNSW index with iterative
+-- scans (see SearchVector).
 CREATE INDEX kb_chunks_tsv ON kb_chunks USING gin (tsv);
 CREATE INDEX kb_chunks_embedding_768 ON kb_chunks USING hnsw ((embedding::public.vector(768)) public.vector_cosine_ops) WHERE dims = 768;
 
