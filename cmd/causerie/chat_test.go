@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/causerie/causerie/agent/agenttest"
+)
+
+func runChat(t *testing.T, dir, input string) string {
+	t.Helper()
+	var out bytes.Buffer
+	root := newRoot(&out, &out)
+	root.SetIn(strings.NewReader(input))
+	root.SetArgs([]string{"--data-dir", dir, "chat"})
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatalf("chat: %v\n%s", err, out.String())
+	}
+	return out.String()
+}
+
+func TestChatShowsActionsAndStreamsReplies(t *testing.T) {
+	srv := agenttest.New(t,
+		agenttest.Step{ToolCalls: []agenttest.ToolCall{{Name: "update_contact_fields", Args: `{"fields":[{"field":"budget","value":"80"}]}`}}},
+		agenttest.Step{Reply: "C'est noté : budget de $contact.budget €."},
+		agenttest.Step{Reply: "Je vous passe l'équipe.", ToolCalls: []agenttest.ToolCall{{Name: "assign", Args: `{"team":"Équipe de Planification"}`}}},
+	)
+	t.Setenv("OPENAI_BASE_URL", srv.URL)
+	t.Setenv("OPENAI_API_KEY", "")
+	dir := t.TempDir()
+	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/salon/workspace.yaml")
+	out := runChat(t, dir, "Mon budget est de 80 €\n/contact\nJe veux changer mon rendez-vous\nVous êtes là ?\n")
+	for _, want := range []string{
+		"Chatting with Assistante Salon (Salon Élégance).",
+		"  update_contact_fields → saved budget = 80\n",
+		"Assistante Salon: C'est noté : budget de 80 €.\n",
+		"  budget: 80\n",
+		"  lifecycle stage: Nouveau Lead\n",
+		"  assign → @Équipe de Planification (round robin) → Marie Dubois\n",
+		"(reply not sent: Assistante Salon no longer handles the conversation)",
+		"(the conversation is with the team now; the AI agent does not reply)",
+		"bye",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("chat output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestChatWithoutModelExplains(t *testing.T) {
+	t.Setenv("OPENAI_BASE_URL", "")
+	t.Setenv("OPENAI_API_KEY", "")
+	dir := t.TempDir()
+	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/salon/workspace.yaml")
+	out := runChat(t, dir, "Bonjour\n")
+	if strings.Count(out, "set OPENAI_API_KEY (for OpenAI) or OPENAI_BASE_URL") != 2 || !strings.Contains(out, "bye") {
+		t.Errorf("want the explanation at start and instead of the reply:\n%s", out)
+	}
+}
+
+func TestChatNeedsAnAgentChoice(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/support/workspace.yaml")
+	_, err := run(t, "--data-dir", dir, "chat")
+	if err == nil || !strings.Contains(err.Error(), "choose one with --agent (Acme Assistant, Billing Bot)") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestChatCitesKnowledge(t *testing.T) {
+	srv := agenttest.New(t,
+		agenttest.Step{ToolCalls: []agenttest.ToolCall{{Name: "search_knowledge", Args: `{"query":"prix d'une coloration complète"}`}}},
+		agenttest.Step{Reply: "Une coloration complète coûte 60 € [1]."},
+	)
+	t.Setenv("OPENAI_BASE_URL", srv.URL)
+	t.Setenv("OPENAI_API_KEY", "")
+	dir := t.TempDir()
+	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/salon/workspace.yaml")
+	mustRun(t, "--data-dir", dir, "kb", "ingest", "../../examples/salon/knowledge")
+	out := runChat(t, dir, "Combien coûte une coloration complète ?\n")
+	for _, want := range []string{
+		"Assistante Salon: Un instant, je consulte nos informations…\n",
+		"  search_knowledge → found 4 passages in Salon\n",
+		"Assistante Salon: Une coloration complète coûte 60 € [1].\n",
+		"  [1] Tarifs du Salon Élégance › Tarifs > Coloration — https://salon-elegance.example/tarifs\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("chat output lacks %q:\n%s", want, out)
+		}
+	}
+}
