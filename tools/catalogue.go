@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
@@ -100,6 +101,11 @@ type Options struct {
 	// Knowledge searches knowledge bases for search_knowledge; nil makes
 	// it fail with "not configured".
 	Knowledge Knowledge
+	// HTTPTransport, when set, answers http_request and CRM pushes instead
+	// of the network (evaluation suites' stubs). The https rule of
+	// production mode still applies; the SSRF guard has no network to
+	// guard.
+	HTTPTransport http.RoundTripper
 }
 
 // Catalogue executes actions against a store.

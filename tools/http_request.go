@@ -517,8 +517,12 @@ func (c *Catalogue) send(ctx context.Context, ws *store.Workspace, call httpCall
 		DisableKeepAlives:      true,
 	}
 	defer tr.CloseIdleConnections()
+	var rt http.RoundTripper = tr
+	if c.opts.HTTPTransport != nil {
+		rt = c.opts.HTTPTransport // stubs: nothing leaves the process
+	}
 	client := &http.Client{
-		Transport: tr,
+		Transport: rt,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) > httpMaxRedirects {
 				return errTooManyRedirects

@@ -59,6 +59,8 @@ func unknown(code, kind, ref string, entities []named) Result {
 	if len(valid) > 0 {
 		if c := suggest.Close(strings.TrimPrefix(ref, "@"), valid); c != "" {
 			msg += "; did you mean \"" + c + "\"?"
+		} else {
+			msg += "."
 		}
 		msg += " Use one of the exact names listed in error.valid."
 	} else {
