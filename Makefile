@@ -18,6 +18,10 @@ test:
 	conf=$$(mktemp -d); trap 'rm -rf "$$conf"' EXIT
 	CAUSERIE_TEST_DATABASE_URL='$(TEST_DATABASE_URL)' CAUSERIE_REQUIRE_POSTGRES=1 \
 		CAUSERIE_CONFORMANCE_DIR="$$conf" $(GO) test -race -count=1 ./...
+	# The flow parser and validator under a short fuzzing budget (no panic, and
+	# what Validate accepts Compile and the interpreter run).
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 10s -fuzzminimizetime 1s ./dsl
+	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime 10s -fuzzminimizetime 1s ./dsl
 	missing=0
 	for backend in sqlite postgres; do
 		if [[ -f "$$conf/$$backend" ]]; then cat "$$conf/$$backend"; else

@@ -71,6 +71,20 @@ type Summary struct {
 	ClosingNotes []string
 }
 
+// FlowReply is what the prompt of a flow's ai_reply step shows.
+type FlowReply struct {
+	Language  string
+	Workspace string
+	// Contact describes the contact in one line ("Camille Petit
+	// <camille@example.fr>, service: Coupe").
+	Contact string
+	// Instructions are the step's system_prompt.
+	Instructions string
+}
+
+// RenderFlowReply renders the system prompt of a flow's ai_reply step.
+func RenderFlowReply(f FlowReply) (string, error) { return render("flow_reply.tmpl", f) }
+
 // RenderSystem renders the system prompt of a turn.
 func RenderSystem(s System) (string, error) { return render("system.tmpl", s) }
 

@@ -17,7 +17,7 @@ type Flow struct {
 	Name     string
 	Enabled  bool
 	Priority int
-	// Document is the flow as JSON (package dsl parses it).
+	// Document is the flow as JSON, as package dsl writes and reads it.
 	Document json.RawMessage
 	// Version increases by one on every update; caches of parsed flows
 	// key on it.
@@ -63,7 +63,8 @@ type FlowRun struct {
 	// Steps counts node visits; with the run's ID it makes the idempotency
 	// key of each action a node runs.
 	Steps int64
-	// Trail lists the nodes visited, in order.
+	// Trail lists the nodes visited, in order, each with the way the run
+	// left it when that was not the plain next step ("service[Coupe]").
 	Trail []string
 	// Version increases with every update: UpdateFlowRun fails with
 	// ErrConflict when the run changed since it was read.

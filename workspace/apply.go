@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -302,6 +303,10 @@ func (a *applier) run(ctx context.Context) error {
 		}
 	}
 
+	if err := a.responseRules(ctx); err != nil {
+		return err
+	}
+
 	// The header last: its settings refer to stages created above.
 	settings := store.WorkspaceSettings{
 		AssignUnavailableUsers:  h.Settings.AssignUnavailableUsers,
@@ -356,4 +361,73 @@ func sameModel(a, b store.ModelSettings) bool {
 
 func sameSettings(a, b store.WorkspaceSettings) bool {
 	return reflect.DeepEqual(a, b)
+}
+
+// ruleOf is the store's form of a file's response rule.
+func ruleOf(wsID string, r ResponseRule, position int) (*store.ResponseRule, error) {
+	out := &store.ResponseRule{WorkspaceID: wsID, Name: r.Name, Keywords: r.Keywords, Match: r.Match, Reply: r.Reply,
+		Enabled: r.Enabled == nil || *r.Enabled, Position: position}
+	if out.Match == "" {
+		out.Match = "contains"
+	}
+	for _, act := range r.Actions {
+		ra := store.RuleAction{Action: act.Action}
+		if len(act.Args) > 0 {
+			b, err := json.Marshal(act.Args)
+			if err != nil {
+				return nil, fmt.Errorf("arguments of %s: %w", act.Action, err)
+			}
+			ra.Args = b
+		}
+		out.Actions = append(out.Actions, ra)
+	}
+	return out, nil
+}
+
+// sameRule compares rules as the file sees them (arguments as JSON
+// values, not their spelling).
+func sameRule(a, b *store.ResponseRule) bool {
+	if a.Reply != b.Reply || a.Match != b.Match || a.Enabled != b.Enabled || a.Position != b.Position ||
+		!slices.Equal(a.Keywords, b.Keywords) || len(a.Actions) != len(b.Actions) {
+		return false
+	}
+	for i := range a.Actions {
+		var x, y any
+		_ = json.Unmarshal(a.Actions[i].Args, &x)
+		_ = json.Unmarshal(b.Actions[i].Args, &y)
+		if a.Actions[i].Action != b.Actions[i].Action || !reflect.DeepEqual(x, y) {
+			return false
+		}
+	}
+	return true
+}
+
+func (a *applier) responseRules(ctx context.Context) error {
+	q, wsID := a.q, a.ws.ID
+	rules, err := q.ListResponseRules(ctx, wsID)
+	if err != nil {
+		return err
+	}
+	return reconcile(a, "response rule", rules, a.f.ResponseRules,
+		func(e *store.ResponseRule) string { return e.Name }, func(s ResponseRule) string { return s.Name },
+		func(e *store.ResponseRule, s ResponseRule, i int) bool {
+			w, err := ruleOf(wsID, s, i)
+			return err == nil && sameRule(e, w)
+		},
+		func(s ResponseRule, i int) error {
+			r, err := ruleOf(wsID, s, i)
+			if err != nil {
+				return err
+			}
+			return q.CreateResponseRule(ctx, r)
+		},
+		func(e *store.ResponseRule, s ResponseRule, i int) error {
+			r, err := ruleOf(wsID, s, i)
+			if err != nil {
+				return err
+			}
+			r.ID = e.ID
+			return q.UpdateResponseRule(ctx, r)
+		},
+		func(e *store.ResponseRule) error { return q.DeleteResponseRule(ctx, wsID, e.ID) })
 }

@@ -171,6 +171,8 @@ func want(t reflect.Type) string {
 		return "a number"
 	case reflect.Bool:
 		return "true or false"
+	case reflect.Map:
+		return "a mapping"
 	}
 	return t.String()
 }
@@ -282,6 +284,20 @@ func (d *decoder) decode(n ast.Node, path string, v reflect.Value) {
 			return
 		}
 		v.SetBool(b.Value)
+	case reflect.Map:
+		// Free-form arguments (map[string]any): any YAML mapping.
+		if _, ok := n.(*ast.MappingNode); !ok {
+			if _, ok := n.(*ast.MappingValueNode); !ok {
+				d.mismatch(n, path, v.Type())
+				return
+			}
+		}
+		m := reflect.New(v.Type())
+		if err := yaml.NodeToValue(n, m.Interface()); err != nil {
+			d.add(n, path, "cannot read this mapping: %v", err)
+			return
+		}
+		v.Set(m.Elem())
 	default:
 		panic(fmt.Sprintf("workspace: cannot decode into %s", v.Type()))
 	}

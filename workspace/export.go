@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/goccy/go-yaml"
@@ -96,6 +97,30 @@ func Export(ctx context.Context, q store.Queries, slug string) (*File, error) {
 		for _, lb := range labels {
 			*l.dst = append(*l.dst, Label{Name: lb.Name, Description: lb.Description})
 		}
+	}
+	rules, err := q.ListResponseRules(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rules {
+		s := ResponseRule{Name: r.Name, Keywords: r.Keywords, Reply: r.Reply}
+		if r.Match != "contains" {
+			s.Match = r.Match
+		}
+		if !r.Enabled {
+			off := false
+			s.Enabled = &off
+		}
+		for _, act := range r.Actions {
+			ra := RuleAction{Action: act.Action}
+			if len(act.Args) > 0 {
+				if err := json.Unmarshal(act.Args, &ra.Args); err != nil {
+					return nil, fmt.Errorf("response rule %q: arguments of %s: %w", r.Name, act.Action, err)
+				}
+			}
+			s.Actions = append(s.Actions, ra)
+		}
+		f.ResponseRules = append(f.ResponseRules, s)
 	}
 	return f, nil
 }

@@ -18,6 +18,9 @@ type File struct {
 	ClosingNotes    []Label         `yaml:"closing_notes,omitempty"`
 	Tags            []Label         `yaml:"tags,omitempty"`
 	Classifications []Label         `yaml:"classifications,omitempty"`
+	// ResponseRules answer a keyword with a single reply (seed 001), in
+	// order: the first that matches answers.
+	ResponseRules []ResponseRule `yaml:"response_rules,omitempty"`
 }
 
 // Header names the workspace and holds its settings.
@@ -106,4 +109,24 @@ type ContactField struct {
 type Label struct {
 	Name        string `yaml:"name" shorthand:"true"`
 	Description string `yaml:"description,omitempty"`
+}
+
+// ResponseRule answers a message matching one of its keywords with one
+// reply, after its actions; flows handle multi-step conversations.
+type ResponseRule struct {
+	Name     string   `yaml:"name"`
+	Keywords []string `yaml:"keywords"`
+	// Match is contains (default), exact or regex; all ignore case and
+	// accents.
+	Match   string       `yaml:"match,omitempty"`
+	Reply   string       `yaml:"reply"`
+	Actions []RuleAction `yaml:"actions,omitempty"`
+	// Enabled defaults to true.
+	Enabled *bool `yaml:"enabled,omitempty"`
+}
+
+// RuleAction is an action of the catalogue a response rule runs.
+type RuleAction struct {
+	Action string         `yaml:"action"`
+	Args   map[string]any `yaml:"args,omitempty"`
 }

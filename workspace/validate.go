@@ -2,6 +2,7 @@ package workspace
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"net/mail"
 	"net/url"
@@ -231,6 +232,89 @@ func (d *decoder) validate(f *File) {
 	}{{"closing_notes", "closing note", f.ClosingNotes}, {"tags", "tag", f.Tags}, {"classifications", "classification", f.Classifications}} {
 		d.names(l.kind, len(l.list), func(i int) (string, string) { return l.list[i].Name, fmt.Sprintf("%s[%d]", l.key, i) })
 	}
+	d.responseRules(f.ResponseRules)
+}
+
+// matchModes are the match modes of response rules (dsl.MatchModes; not
+// imported, to keep workspace files free of the flow runtime).
+var matchModes = []string{"contains", "exact", "regex"}
+
+func (d *decoder) responseRules(rules []ResponseRule) {
+	d.names("response rule", len(rules), func(i int) (string, string) { return rules[i].Name, fmt.Sprintf("response_rules[%d].name", i) })
+	actions := tools.New(nil, tools.Options{})
+	for i, r := range rules {
+		p := fmt.Sprintf("response_rules[%d]", i)
+		if len(r.Keywords) == 0 {
+			d.missing(p+".keywords", "the words that trigger the reply, e.g. [horaires, ouvert]")
+		}
+		if r.Match != "" && !slices.Contains(matchModes, r.Match) {
+			msg := fmt.Sprintf("%q is not a match mode", r.Match)
+			if c := suggest.Close(r.Match, matchModes); c != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", c)
+			}
+			d.at(p+".match", "%s; use one of: %s", msg, strings.Join(matchModes, ", "))
+		}
+		for j, k := range r.Keywords {
+			kp := fmt.Sprintf("%s.keywords[%d]", p, j)
+			if strings.TrimSpace(k) == "" {
+				d.at(kp, "an empty keyword would match every message; remove it")
+			} else if r.Match == "regex" {
+				if _, err := regexp.Compile("(?i)" + k); err != nil {
+					d.at(kp, "%q is not a valid regular expression: %v", k, err)
+				}
+			}
+		}
+		if strings.TrimSpace(r.Reply) == "" {
+			d.missing(p+".reply", "the reply to send, e.g. \"Nous sommes ouverts du mardi au samedi, de 9 h à 19 h.\"")
+		}
+		for j, a := range r.Actions {
+			ap := fmt.Sprintf("%s.actions[%d]", p, j)
+			act := actions.Action(a.Action)
+			if act == nil {
+				if a.Action == "" {
+					d.missing(ap+".action", "the action to run, one of: %s", strings.Join(tools.Names, ", "))
+					continue
+				}
+				msg := fmt.Sprintf("%q is not an action", a.Action)
+				if c := suggest.Close(a.Action, tools.Names); c != "" {
+					msg += fmt.Sprintf(" (did you mean %q?)", c)
+				}
+				d.at(ap+".action", "%s; valid actions: %s", msg, strings.Join(tools.Names, ", "))
+				continue
+			}
+			valid := schemaProperties(act.Schema)
+			keys := make([]string, 0, len(a.Args))
+			for k := range a.Args {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			for _, k := range keys {
+				if !slices.Contains(valid, k) {
+					msg := fmt.Sprintf("%s has no argument %q", a.Action, k)
+					if c := suggest.Close(k, valid); c != "" {
+						msg += fmt.Sprintf(" (did you mean %q?)", c)
+					}
+					d.at(ap+".args."+k, "%s; its arguments: %s", msg, strings.Join(valid, ", "))
+				}
+			}
+		}
+	}
+}
+
+// schemaProperties lists the properties of an action's JSON Schema.
+func schemaProperties(schema string) []string {
+	var s struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	_ = json.Unmarshal([]byte(schema), &s)
+	out := make([]string, 0, len(s.Properties))
+	for k := range s.Properties {
+		if k != "action_type" {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func avail() []string {

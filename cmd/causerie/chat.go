@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/causerie/causerie/agent"
+	"github.com/causerie/causerie/dsl"
 	"github.com/causerie/causerie/rag"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/tools"
@@ -94,6 +95,9 @@ func agentOptions(s store.Store) (agent.Options, error) {
 	}
 	opts.Tools = tools.Options{Mailer: mailer, Production: os.Getenv("CAUSERIE_ENV") == "production",
 		Knowledge: &rag.Searcher{Store: s, Embedder: emb}}
+	// Flows and response rules answer before the AI agent, with or
+	// without a model.
+	opts.Router = dsl.RouterFor(s, opts.Model, opts.Tools)
 	return opts, nil
 }
 
@@ -232,6 +236,8 @@ func (c *chat) send(in agent.Inbound) {
 		fmt.Fprintf(c.out, "error: %v\n", err)
 	case out.Notice != "":
 		fmt.Fprintln(c.out, out.Notice)
+	case out.Via != "":
+		fmt.Fprintf(c.out, "  (answered by %s)\n", strings.Replace(out.Via, ":", " ", 1))
 	case out.Waiting:
 		fmt.Fprintln(c.out, "  (the conversation is with the team now; the AI agent does not reply)")
 	}

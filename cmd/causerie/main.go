@@ -59,7 +59,7 @@ to use PostgreSQL (with pgvector).`,
 		"directory of the embedded SQLite store (env CAUSERIE_DATA_DIR)")
 	root.PersistentFlags().StringVar(&cfg.databaseURL, "database-url", os.Getenv("DATABASE_URL"),
 		"PostgreSQL URL; when set, used instead of SQLite (env DATABASE_URL)")
-	root.AddCommand(newMigrate(cfg), newApply(cfg), newExport(cfg), newChat(cfg), newKB(cfg))
+	root.AddCommand(newMigrate(cfg), newApply(cfg), newExport(cfg), newChat(cfg), newKB(cfg), newFlow(cfg), newEval(cfg))
 	return root
 }
 

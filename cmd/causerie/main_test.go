@@ -45,7 +45,7 @@ func TestApplyExportRoundTrip(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			out := mustRun(t, append(flags, "apply", "-f", "../../examples/salon/workspace.yaml")...)
-			if !strings.Contains(out, `workspace "salon" applied: 28 changes (`+name+` store)`) {
+			if !strings.Contains(out, `workspace "salon" applied: 31 changes (`+name+` store)`) {
 				t.Errorf("apply output:\n%s", out)
 			}
 			first := filepath.Join(dir, "first.yaml")

@@ -70,12 +70,11 @@ func Open(ctx context.Context, path string) (store.Store, error) {
 		reader.Close()
 		return nil, err
 	}
-	d := &driver{writer: writer, reader: reader, stmts: map[*sql.DB]map[string]*sql.Stmt{writer: {}, reader: {}},
+	d := &driver{writer: writer, reader: reader, stmts: map[*sql.DB]map[string]*sql.Stmt{writer: {}, reader: {}}, pending: map[string]bool{},
 		stop: make(chan struct{}), stopped: make(chan struct{})}
-	if err := d.prepareAll(ctx, queries); err != nil {
-		close(d.stopped)
-		d.Close()
-		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
+	d.queries = map[string]bool{}
+	for _, q := range queries {
+		d.queries[q] = true
 	}
 	go d.checkpointer(path)
 	return sqlstore.New(d, queries), nil
@@ -106,24 +105,6 @@ func (d *driver) checkpointer(path string) {
 			_, _ = db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
 		}
 	}
-}
-
-// prepareAll prepares every query on the writer, and reads on the readers
-// too, once: statements cannot be prepared later on the writer while a
-// transaction holds its only connection.
-func (d *driver) prepareAll(ctx context.Context, queries sqlstore.SQL) error {
-	for name, q := range queries {
-		dbs := []*sql.DB{d.writer}
-		if isRead(q) {
-			dbs = append(dbs, d.reader)
-		}
-		for _, db := range dbs {
-			if _, err := d.stmt(ctx, db, q); err != nil {
-				return fmt.Errorf("prepare %s: %w", name, err)
-			}
-		}
-	}
-	return nil
 }
 
 // Migrate applies pending migrations to the store at path and reports
@@ -183,6 +164,12 @@ type driver struct {
 	// parsing a query than running most of ours.
 	mu    sync.Mutex
 	stmts map[*sql.DB]map[string]*sql.Stmt
+	// queries are the store's own queries; pending those a transaction
+	// needed before they were prepared on the writer: they are prepared
+	// before the next transaction begins (never during one: it holds the
+	// writer's only connection).
+	queries map[string]bool
+	pending map[string]bool
 	// stop ends the checkpointer, which closes stopped.
 	stop, stopped chan struct{}
 	closeOnce     sync.Once
@@ -197,16 +184,22 @@ func (d *driver) cached(db *sql.DB, query string) *sql.Stmt {
 
 // stmt returns the prepared statement of query on db, preparing it if
 // needed (never on the writer while a transaction holds it: see
-// prepareAll).
+// preparePending).
 func (d *driver) stmt(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if st, ok := d.stmts[db][query]; ok {
+	if st := d.cached(db, query); st != nil {
 		return st, nil
 	}
+	// Prepare without holding the lock: it may wait for the writer's
+	// connection, which a transaction needing the lock may hold.
 	st, err := db.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if prev, ok := d.stmts[db][query]; ok { // prepared meanwhile
+		st.Close()
+		return prev, nil
 	}
 	d.stmts[db][query] = st
 	return st, nil
@@ -238,6 +231,9 @@ func (d *driver) IsUniqueViolation(err error) bool {
 }
 
 func (d *driver) InTx(ctx context.Context, fn func(sqlstore.Conn) error) (err error) {
+	if err := d.preparePending(ctx); err != nil {
+		return err
+	}
 	tx, err := d.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -268,9 +264,33 @@ func (c txConn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st := c.d.cached(c.d.writer, query); st != nil {
 		return c.tx.StmtContext(ctx, st), nil
 	}
-	// Not one of the store's queries (they are all prepared at open):
-	// prepare it for this transaction only.
+	// Prepare it for this transaction; one of the store's queries is also
+	// prepared for good before the next transaction.
+	c.d.mu.Lock()
+	if c.d.queries[query] {
+		c.d.pending[query] = true
+	}
+	c.d.mu.Unlock()
 	return c.tx.PrepareContext(ctx, query)
+}
+
+// preparePending prepares on the writer the queries transactions asked
+// for, while no transaction holds it.
+func (d *driver) preparePending(ctx context.Context) error {
+	d.mu.Lock()
+	pending := d.pending
+	if len(pending) == 0 {
+		d.mu.Unlock()
+		return nil
+	}
+	d.pending = map[string]bool{}
+	d.mu.Unlock()
+	for q := range pending {
+		if _, err := d.stmt(ctx, d.writer, q); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (c txConn) Exec(ctx context.Context, query string, args ...any) (int64, error) {

@@ -1,0 +1,211 @@
+package dsl
+
+import (
+	"github.com/causerie/causerie/tools"
+)
+
+// ptype is the type of a parameter value. Parameters are text in seed
+// 004's blocks ("timeout_seconds": "10"); numbers and booleans are
+// accepted as JSON values too.
+type ptype int
+
+const (
+	pText      ptype = iota // any text
+	pTemplate               // text with {{variables}}
+	pNumber                 // a number, or a number written as text
+	pInt                    // a whole number, or one written as text
+	pEnum                   // one of enum
+	pJSONText               // JSON written as text ("" for none)
+	pURL                    // an http(s) URL, https in production
+	pBool                   // true/false, or "true"/"false"
+	pIdent                  // a variable name
+	pOptions                // a list of option labels
+	pFields                 // update_contact_fields' fields: [{field, value}] or {field: value}
+	pRegex                  // a regular expression
+	pExpr                   // an expr-lang expression
+	pCases                  // a list of {label, expression}
+	pAddresses              // one e-mail address (or template) or a list
+)
+
+// param describes one parameter of a block, after the seed's tables.
+type param struct {
+	name     string
+	typ      ptype
+	required bool
+	enum     []string
+	min, max float64 // bounds of a number, when max > min
+	def      string  // the default, for messages
+}
+
+// block describes the parameters of a node kind or of an action.
+type block struct {
+	params []param
+	// oneOf lists parameters of which exactly one must be set.
+	oneOf []string
+}
+
+func (b block) param(name string) (param, bool) {
+	for _, p := range b.params {
+		if p.name == name {
+			return p, true
+		}
+	}
+	return param{}, false
+}
+
+func (b block) names() []string {
+	out := make([]string, len(b.params))
+	for i, p := range b.params {
+		out[i] = p.name
+	}
+	return out
+}
+
+// Validations of a question's answer.
+var validations = []string{"text", "email", "phone", "number", "date", "regex"}
+
+// Seed 004's ranges.
+const (
+	maxTimeoutSeconds  = 60
+	maxOutputTokens    = 2000
+	defaultTemperature = 0.4
+	defaultMaxTokens   = 240
+	defaultMaxRetries  = 2
+)
+
+// Body sources of ai_reply (seed 004): generated, a template, fixed text.
+const (
+	BodyAI       = "ai"
+	BodyTemplate = "template"
+	BodyStatic   = "statique"
+)
+
+var aiReplyParams = []param{
+	{name: "body_source", typ: pEnum, enum: []string{BodyAI, BodyTemplate, BodyStatic}, def: BodyAI},
+	{name: "temperature", typ: pNumber, min: 0, max: 1, def: "0.4"},
+	{name: "max_output_tokens", typ: pInt, min: 1, max: maxOutputTokens, def: "240"},
+	{name: "system_prompt", typ: pTemplate},
+	{name: "model", typ: pText},
+	{name: "body", typ: pTemplate},
+	{name: "variable", typ: pIdent, def: "ai_reply"},
+	{name: "send", typ: pBool, def: "true"},
+}
+
+// kinds are the parameters of each node kind; an action node's are those
+// of its action (actions).
+var kinds = map[string]block{
+	KindMessage: {params: []param{{name: "text", typ: pTemplate, required: true}}},
+	KindQuestion: {params: []param{
+		{name: "text", typ: pTemplate, required: true},
+		{name: "variable", typ: pIdent, required: true},
+		{name: "validation", typ: pEnum, enum: validations, def: "text"},
+		{name: "pattern", typ: pRegex},
+		{name: "field", typ: pText},
+		{name: "retry_message", typ: pTemplate},
+		{name: "max_retries", typ: pInt, min: 0, max: 10, def: "2"},
+	}},
+	KindChoice: {params: []param{
+		{name: "text", typ: pTemplate, required: true},
+		{name: "options", typ: pOptions, required: true},
+		{name: "variable", typ: pIdent},
+		{name: "retry_message", typ: pTemplate},
+		{name: "max_retries", typ: pInt, min: 0, max: 10, def: "2"},
+	}},
+	KindCondition: {params: []param{{name: "expression", typ: pExpr}, {name: "cases", typ: pCases}},
+		oneOf: []string{"expression", "cases"}},
+	KindSetVariable: {params: []param{{name: "variable", typ: pIdent, required: true}, {name: "value", typ: pTemplate},
+		{name: "expression", typ: pExpr}}, oneOf: []string{"value", "expression"}},
+	KindAIReply: {params: aiReplyParams},
+	KindHandoff: {params: []param{
+		{name: "team", typ: pText}, {name: "user", typ: pText},
+		{name: "method", typ: pEnum, enum: []string{"round_robin", "least_open"}, def: "round_robin"},
+		{name: "text", typ: pTemplate},
+	}, oneOf: []string{"team", "user"}},
+	KindEnd: {params: []param{{name: "text", typ: pTemplate}}},
+}
+
+// Action types an action node runs besides the catalogue's.
+const (
+	ActionRedirect = "redirect" // send the visitor a link
+	ActionAIReply  = "ai_reply" // seed 004 puts ai_reply among the action blocks
+)
+
+// actionCommon are parameters every action node has.
+var actionCommon = []param{
+	{name: "action_type", typ: pText},
+	{name: "result_variable", typ: pIdent},
+}
+
+// actions are the parameters of each action type (seed 004's tables and
+// the catalogue's schemas; TestActionSpecsMatchCatalogue keeps them in
+// step).
+var actions = map[string]block{
+	tools.CloseConversation: {params: []param{{name: "closing_note", typ: pTemplate}, {name: "summary", typ: pBool, def: "true"}}},
+	tools.Assign: {params: []param{{name: "team", typ: pTemplate}, {name: "user", typ: pTemplate}, {name: "ai_agent", typ: pTemplate},
+		{name: "method", typ: pEnum, enum: []string{"round_robin", "least_open"}, def: "round_robin"}},
+		oneOf: []string{"team", "user", "ai_agent"}},
+	tools.Unassign:             {},
+	tools.UpdateContactFields:  {params: []param{{name: "fields", typ: pFields, required: true}}},
+	tools.UpdateLifecycleStage: {params: []param{{name: "stage", typ: pTemplate, required: true}}},
+	tools.TagContact:           {params: []param{{name: "tag", typ: pTemplate, required: true}, {name: "remove", typ: pBool, def: "false"}}},
+	tools.HTTPRequest: {params: []param{
+		{name: "http_method", typ: pEnum, required: true, enum: []string{"GET", "POST", "PUT", "DELETE"}},
+		{name: "url", typ: pURL, required: true},
+		{name: "content_type", typ: pEnum, enum: []string{"json", "text"}, def: "json"},
+		{name: "headers_json", typ: pJSONText},
+		{name: "body_json", typ: pJSONText},
+		{name: "body_text", typ: pTemplate},
+		{name: "timeout_seconds", typ: pNumber, min: 1, max: maxTimeoutSeconds, def: "10"},
+	}},
+	tools.CRMUpsert: {params: []param{{name: "crm_champ_email", typ: pText}, {name: "crm_champ_telephone", typ: pText},
+		{name: "email", typ: pTemplate}, {name: "phone", typ: pTemplate}, {name: "name", typ: pTemplate}}},
+	tools.CreateTask: {params: []param{{name: "title", typ: pTemplate}, {name: "description", typ: pTemplate},
+		{name: "assignation", typ: pTemplate},
+		{name: "priorite", typ: pEnum, enum: []string{"haute", "normale", "basse"}, def: "normale"}}},
+	tools.SendEmail: {params: []param{{name: "subject", typ: pTemplate, required: true}, {name: "to", typ: pAddresses, required: true},
+		{name: "cc", typ: pAddresses}, {name: "bcc", typ: pAddresses}, {name: "body", typ: pTemplate, required: true}}},
+	tools.SearchKnowledge: {params: []param{{name: "query", typ: pTemplate, required: true}, {name: "knowledge_base", typ: pTemplate},
+		{name: "top_k", typ: pInt, min: 1, max: 20, def: "4"}}},
+	ActionRedirect: {params: []param{{name: "url", typ: pURL, required: true}, {name: "text", typ: pTemplate}}},
+	ActionAIReply:  {params: aiReplyParams},
+}
+
+// selfRendered are the parameters an action renders itself (with the
+// escaping its place needs); the interpreter renders the others.
+var selfRendered = map[string][]string{
+	tools.HTTPRequest: {"url", "headers_json", "body_json", "body_text"},
+	tools.CreateTask:  {"title", "description"},
+	tools.SendEmail:   {"subject", "body", "to", "cc", "bcc"},
+}
+
+// actionTypes lists every action type, catalogue first.
+func actionTypes() []string {
+	return append(append([]string{}, tools.Names...), ActionRedirect, ActionAIReply)
+}
+
+// inferAction recognises an action node without action_type — seed 004's
+// "Créer une tâche commerciale" block has none — by its parameters: the
+// one action whose parameters are all of theirs. "" when none or several.
+func inferAction(params map[string]any) string {
+	if len(params) == 0 {
+		return ""
+	}
+	found := ""
+	for _, name := range actionTypes() {
+		b := actions[name]
+		all := true
+		for k := range params {
+			if _, ok := b.param(k); !ok && k != "result_variable" {
+				all = false
+				break
+			}
+		}
+		if all {
+			if found != "" {
+				return ""
+			}
+			found = name
+		}
+	}
+	return found
+}

@@ -1,0 +1,140 @@
+package dsl
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/causerie/causerie/internal/suggest"
+)
+
+// Matcher matches a visitor's message against keywords, ignoring case and
+// accents: "Réserver" matches "reserver". Triggers and response rules use
+// it.
+type Matcher struct {
+	mode  string
+	words []string         // normalised keywords (contains, exact)
+	res   []*regexp.Regexp // regex
+}
+
+// NewMatcher compiles keywords for a match mode (contains when "").
+func NewMatcher(keywords []string, mode string) (*Matcher, error) {
+	if mode == "" {
+		mode = MatchContains
+	}
+	m := &Matcher{mode: mode}
+	for _, k := range keywords {
+		if mode == MatchRegex {
+			re, err := compileKeyword(k, mode)
+			if err != nil {
+				return nil, err
+			}
+			m.res = append(m.res, re)
+			continue
+		}
+		if w := normText(k); w != "" {
+			m.words = append(m.words, w)
+		}
+	}
+	return m, nil
+}
+
+// compileKeyword compiles a regex keyword to match without regard to case
+// or accents.
+func compileKeyword(k, mode string) (*regexp.Regexp, error) {
+	return regexp.Compile("(?i)" + stripAccents(k))
+}
+
+// Match reports whether text matches one of the keywords: for contains,
+// the keyword's words appear together in the message, each allowing an
+// ending of up to two letters ("rendez-vous" matches "je voudrais un
+// rendez vous", "ouvert" matches "ouverts", "aide" does not match
+// "plaider");
+// for exact, the message is the keyword; for regex, the expression
+// matches somewhere.
+func (m *Matcher) Match(text string) bool {
+	switch m.mode {
+	case MatchRegex:
+		plain := stripAccents(text)
+		for _, re := range m.res {
+			if re.MatchString(plain) || re.MatchString(text) {
+				return true
+			}
+		}
+		return false
+	case MatchExact:
+		t := normText(text)
+		for _, w := range m.words {
+			if t == w {
+				return true
+			}
+		}
+		return false
+	default:
+		words := strings.Fields(normText(text))
+		for _, w := range m.words {
+			if containsWords(words, strings.Fields(w)) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// containsWords reports whether the keyword's words appear in a row in
+// words, each word as written or with an ending of up to two letters
+// ("ouvert" matches "ouverts" and "ouverte", "help" matches "helps" but
+// not "helpful").
+func containsWords(words, keyword []string) bool {
+	if len(keyword) == 0 {
+		return false
+	}
+	for i := 0; i+len(keyword) <= len(words); i++ {
+		ok := true
+		for j, k := range keyword {
+			w := words[i+j]
+			if !strings.HasPrefix(w, k) || len([]rune(w))-len([]rune(k)) > 2 {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+var accents = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+
+func stripAccents(s string) string {
+	out, _, err := transform.String(accents, s)
+	if err != nil {
+		return s
+	}
+	return out
+}
+
+// normText folds case and accents and keeps words: letters and digits
+// separated by single spaces.
+func normText(s string) string {
+	f := suggest.Fold(s)
+	var b strings.Builder
+	space := true
+	for _, r := range f {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+			space = false
+			continue
+		}
+		if !space {
+			b.WriteByte(' ')
+			space = true
+		}
+	}
+	return strings.TrimSpace(b.String())
+}

@@ -1,0 +1,71 @@
+package dsl_test
+
+import (
+	"testing"
+
+	"github.com/causerie/causerie/dsl"
+)
+
+func TestMatcher(t *testing.T) {
+	for _, tc := range []struct {
+		mode     string
+		keywords []string
+		text     string
+		want     bool
+	}{
+		{"", []string{"rendez-vous"}, "Je voudrais un RENDEZ VOUS svp", true},
+		{"contains", []string{"réserver"}, "je veux reserver", true},
+		{"contains", []string{"reserver"}, "Réservez-moi une place", false}, // another ending than up to two letters
+		{"contains", []string{"ouvert"}, "Vous êtes ouverts ?", true},
+		{"contains", []string{"aide"}, "il faut plaider", false},
+		{"contains", []string{"help"}, "that was helpful", false},
+		{"contains", []string{"not working"}, "My site is NOT working!", true},
+		{"contains", []string{"être rappelé"}, "je voudrais etre rappele demain", true},
+		{"exact", []string{"stop"}, " Stop ! ", true},
+		{"exact", []string{"stop"}, "stop the music", false},
+		{"exact", []string{"arrêter"}, "ARRETER", true},
+		{"regex", []string{`^(bonjour|salut)\b`}, "Salut la compagnie", true},
+		{"regex", []string{`\bprix\b.*\bcoupe\b`}, "Quel est le PRIX d'une coupe ?", true},
+		{"regex", []string{`\bcoute\b`}, "ça coûte combien ?", true},
+		{"regex", []string{`^prix$`}, "les prix", false},
+	} {
+		m, err := dsl.NewMatcher(tc.keywords, tc.mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Match(tc.text); got != tc.want {
+			t.Errorf("%s %q on %q = %t, want %t", tc.mode, tc.keywords, tc.text, got, tc.want)
+		}
+	}
+}
+
+func TestChoiceMatching(t *testing.T) {
+	src := `{"id": "t", "name": "T", "nodes": [
+ {"id": "c", "type": "choice", "data": {"parameters": {"text": "Service ?", "options": ["Coupe", "Coloration", "Coupe et coloration"], "variable": "s"}}},
+ {"id": "end", "type": "end", "data": {"parameters": {"text": "{{s}}"}}}],
+ "edges": [{"id": "1", "source": "c", "sourceHandle": "1", "target": "end"}, {"id": "2", "source": "c", "sourceHandle": "option-2", "target": "end"},
+ {"id": "3", "source": "c", "sourceHandle": "coupe et coloration", "target": "end"}]}`
+	for _, tc := range []struct{ answer, want string }{
+		{"2", "Coloration"},
+		{"3.", "Coupe et coloration"},
+		{"option 1", "Coupe"},
+		{"COLORATION", "Coloration"},
+		{"une coloration s'il vous plaît", "Coloration"},
+		{"colloration", "Coloration"},
+		{"je veux une colloration", "Coloration"},
+		{"coupe et coloration", "Coupe et coloration"},
+		{"4", ""},                           // no such option
+		{"une coupe ou une coloration", ""}, // two options named
+		{"brushing", ""},
+	} {
+		s := newSim(t, src)
+		s.answer(tc.answer)
+		got := ""
+		if !s.st.Waiting() {
+			got = s.last()
+		}
+		if got != tc.want {
+			t.Errorf("answer %q picked %q, want %q", tc.answer, got, tc.want)
+		}
+	}
+}
