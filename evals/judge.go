@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/causerie/causerie/agent"
+	"github.com/causerie/causerie/dsl"
 	"github.com/causerie/causerie/prompts"
 	"github.com/causerie/causerie/store"
 )
@@ -73,4 +74,34 @@ func edgeKey(flow, from, to string) string {
 		return ""
 	}
 	return flow + "/" + from + "->" + to
+}
+
+// coverage measures the visited nodes and edges against each flow's.
+func coverage(flows []*dsl.Flow, visited []string) []FlowCoverage {
+	seen := map[string]bool{}
+	for _, v := range visited {
+		seen[v] = true
+	}
+	var out []FlowCoverage
+	for _, f := range flows {
+		fc := FlowCoverage{Flow: f.ID}
+		for _, n := range f.Nodes {
+			fc.NodeCount[1]++
+			if seen[f.ID+"/"+n.ID] {
+				fc.NodeCount[0]++
+			} else {
+				fc.MissedNodes = append(fc.MissedNodes, n.ID)
+			}
+		}
+		for _, e := range f.Edges {
+			fc.EdgeCount[1]++
+			if seen[edgeKey(f.ID, e.Source, e.Target)] {
+				fc.EdgeCount[0]++
+			} else {
+				fc.MissedEdges = append(fc.MissedEdges, e.Source+"->"+e.Target)
+			}
+		}
+		out = append(out, fc)
+	}
+	return out
 }

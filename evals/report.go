@@ -32,8 +32,21 @@ type SuiteReport struct {
 	Cases    []*CaseReport `json:"cases"`
 	PassAt1  float64       `json:"pass_at_1"`
 	PassHatK float64       `json:"pass_hat_k"`
-	// Coverage lists the flow nodes and edges the suite went through.
+	// Coverage lists the flow nodes ("flow/node") and edges
+	// ("flow/a->b") the suite went through.
 	Coverage []string `json:"coverage,omitempty"`
+	// FlowCoverage measures it against each of the suite's flows.
+	FlowCoverage []FlowCoverage `json:"flow_coverage,omitempty"`
+}
+
+// FlowCoverage is how much of a flow a suite exercised.
+type FlowCoverage struct {
+	Flow string `json:"flow"`
+	// NodeCount and EdgeCount are visited and total.
+	NodeCount   [2]int   `json:"nodes"`
+	EdgeCount   [2]int   `json:"edges"`
+	MissedNodes []string `json:"missed_nodes,omitempty"`
+	MissedEdges []string `json:"missed_edges,omitempty"`
 }
 
 // CaseReport is a case's outcome over its trials.
@@ -129,8 +142,16 @@ func (r *Report) Text(w io.Writer) {
 				}
 			}
 		}
-		if len(s.Coverage) > 0 {
-			fmt.Fprintf(w, "\n%s: flow coverage — %s\n", s.Name, strings.Join(s.Coverage, ", "))
+		for _, fc := range s.FlowCoverage {
+			fmt.Fprintf(w, "\n%s: flow %s — nodes %d/%d, edges %d/%d", s.Name, fc.Flow, fc.NodeCount[0], fc.NodeCount[1],
+				fc.EdgeCount[0], fc.EdgeCount[1])
+			if len(fc.MissedNodes) > 0 {
+				fmt.Fprintf(w, "; never visited: %s", strings.Join(fc.MissedNodes, ", "))
+			}
+			if len(fc.MissedEdges) > 0 {
+				fmt.Fprintf(w, "; never taken: %s", strings.Join(fc.MissedEdges, ", "))
+			}
+			fmt.Fprintln(w)
 		}
 	}
 	fmt.Fprintf(w, "\n%d cases, %d failed; pass@1 %.2f, pass^%d %.2f (%.1f s)\n", r.cases(), r.Failed(), r.PassAt1, r.Trials, r.PassHatK, r.Duration)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/causerie/causerie/agent"
+	"github.com/causerie/causerie/dsl"
 	"github.com/causerie/causerie/rag"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/store/sqlite"
@@ -38,9 +39,6 @@ type Options struct {
 	Agent string
 	// Model is the endpoint for Record and Live (and the judge).
 	Model agent.OpenAIConfig
-	// Router, when set, makes the router of a trial's store (flows,
-	// response rules) see visitor messages first.
-	Router func(s store.Store, model agent.Model) agent.Router
 	// Progress is told of each finished trial.
 	Progress func(done, total int, suite, kase string, trial int, r *TrialResult)
 }
@@ -63,6 +61,7 @@ type suiteRun struct {
 	s        *Suite
 	template string
 	agent    string
+	flows    []*dsl.Flow
 }
 
 // Run runs every case of suites, Trials times each, in parallel, each
@@ -133,6 +132,9 @@ func Run(ctx context.Context, suites []*Suite, opts Options) (*Report, error) {
 	}
 	rep.Duration = time.Since(rep.Started).Seconds()
 	rep.score()
+	for i, r := range runs {
+		rep.Suites[i].FlowCoverage = coverage(r.flows, rep.Suites[i].Coverage)
+	}
 	return rep, ctx.Err()
 }
 
@@ -193,7 +195,18 @@ func prepare(ctx context.Context, s *Suite, opts Options, dir string) (*suiteRun
 			}
 		}
 	}
-	return &suiteRun{s: s, template: path, agent: agentName}, nil
+	var flows []*dsl.Flow
+	for _, p := range s.Flows {
+		f, err := dsl.Load(s.Path(p), dsl.Options{})
+		if err != nil {
+			return nil, err
+		}
+		if _, _, err := dsl.Apply(ctx, st, res.Workspace.ID, f); err != nil {
+			return nil, fmt.Errorf("flow %s: %w", p, err)
+		}
+		flows = append(flows, f)
+	}
+	return &suiteRun{s: s, template: path, agent: agentName, flows: flows}, nil
 }
 
 // cassettes caches cassettes by path, and collects recordings.
@@ -341,11 +354,12 @@ func runTrial(ctx context.Context, r *suiteRun, c *Case, trial int, opts Options
 		return fail("%v", err)
 	}
 	stub := &stubs{list: c.HTTP}
+	mails := &mailbox{}
 	aopts := agent.Options{Model: model, Now: func() time.Time { return r.s.now },
-		Tools: tools.Options{HTTPTransport: stub, Knowledge: &rag.Searcher{Store: st, Embedder: emb}}}
-	if opts.Router != nil {
-		aopts.Router = opts.Router(st, model)
-	}
+		Tools: tools.Options{HTTPTransport: stub, Mailer: mails, Knowledge: &rag.Searcher{Store: st, Embedder: emb}}}
+	// Flows and response rules answer first, as in production, with the
+	// trial's stubs and mailbox.
+	aopts.Router = dsl.RouterFor(st, model, aopts.Tools)
 	a := agent.New(st, aopts)
 	conv, err := applySetup(ctx, st, n, ag, c, r.s.now)
 	if err != nil {
@@ -387,6 +401,9 @@ func runTrial(ctx context.Context, r *suiteRun, c *Case, trial int, opts Options
 		return fail("%v", err)
 	}
 	res.Visited = visited(o.events)
+	for _, m := range mails.sent {
+		res.Transcript = append(res.Transcript, fmt.Sprintf("   (e-mail to %s: %q)", strings.Join(m.To, ", "), m.Subject))
+	}
 	res.Failures = c.Expect.check(n, o)
 	if j := c.Expect.Judge; j != nil {
 		tp.setTurn(0)

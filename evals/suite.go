@@ -25,6 +25,10 @@ type Suite struct {
 	// Knowledge lists files to ingest into knowledge bases, by name
 	// (paths relative to the suite file).
 	Knowledge map[string][]string `yaml:"knowledge,omitempty"`
+	// Flows are flow files (relative to the suite file) applied to the
+	// workspace; the report shows which of their nodes and edges the
+	// cases went through.
+	Flows []string `yaml:"flows,omitempty"`
 	// Now is the fixed time the agent sees (RFC 3339; default
 	// 2026-01-05T10:00:00Z), so that prompts, and so recordings, stay
 	// the same from run to run.
@@ -270,6 +274,11 @@ func (s *Suite) validate(d *yamlfile.Decoder) {
 			if _, err := os.Stat(s.Path(p)); err != nil {
 				d.At(fmt.Sprintf("knowledge.%s[%d]", kb, i), "cannot read %s: %v", s.Path(p), err)
 			}
+		}
+	}
+	for i, p := range s.Flows {
+		if _, err := os.Stat(s.Path(p)); err != nil {
+			d.At(fmt.Sprintf("flows[%d]", i), "cannot read %s: %v", s.Path(p), err)
 		}
 	}
 	if len(s.Cases) == 0 {
