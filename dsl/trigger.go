@@ -5,9 +5,6 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/causerie/causerie/internal/suggest"
 )
@@ -109,15 +106,7 @@ func containsWords(words, keyword []string) bool {
 	return false
 }
 
-var accents = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-
-func stripAccents(s string) string {
-	out, _, err := transform.String(accents, s)
-	if err != nil {
-		return s
-	}
-	return out
-}
+func stripAccents(s string) string { return suggest.StripAccents(s) }
 
 // normText folds case and accents and keeps words: letters and digits
 // separated by single spaces.

@@ -1,6 +1,7 @@
 package dsl_test
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/causerie/causerie/dsl"
@@ -68,4 +69,23 @@ func TestChoiceMatching(t *testing.T) {
 			t.Errorf("answer %q picked %q, want %q", tc.answer, got, tc.want)
 		}
 	}
+}
+
+// Matchers are built and used from many conversations at once (the
+// accent folding once shared a transformer, which is not safe to share).
+func TestMatchersAreSafeConcurrently(t *testing.T) {
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Go(func() {
+			m, err := dsl.NewMatcher([]string{"Réserver", "rendez-vous", "carte cadeau"}, dsl.MatchContains)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if !m.Match("Je voudrais RESERVER une coupe") || m.Match("bonjour") {
+				t.Error("wrong match")
+			}
+		})
+	}
+	wg.Wait()
 }

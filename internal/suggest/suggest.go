@@ -19,12 +19,18 @@ import (
 
 // Fold lower-cases s and strips accents: "Équipe" and "equipe" fold alike.
 func Fold(s string) string {
+	return strings.ToLower(strings.TrimSpace(StripAccents(s)))
+}
+
+// StripAccents removes diacritics: "Réserver" becomes "Reserver". Safe
+// for concurrent use (a transform chain is not: each call makes its own).
+func StripAccents(s string) string {
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	out, _, err := transform.String(t, s)
 	if err != nil {
-		out = s
+		return s
 	}
-	return strings.ToLower(strings.TrimSpace(out))
+	return out
 }
 
 // Nearest returns options sorted by edit distance to name (ignoring case
