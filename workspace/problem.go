@@ -1,47 +1,11 @@
 package workspace
 
-import (
-	"fmt"
-	"strings"
-)
+import "github.com/causerie/causerie/internal/yamlfile"
 
-// Problem is one thing wrong in a workspace file.
-type Problem struct {
-	File   string
-	Line   int // 1-based; 0 when the problem has no position
-	Column int
-	// Path is the field path, e.g. "teams[0].members[1]".
-	Path    string
-	Message string
-}
-
-func (p Problem) String() string {
-	var b strings.Builder
-	b.WriteString(p.File)
-	if p.Line > 0 {
-		fmt.Fprintf(&b, ":%d:%d", p.Line, p.Column)
-	}
-	b.WriteString(": ")
-	if p.Path != "" {
-		b.WriteString(p.Path)
-		b.WriteString(": ")
-	}
-	b.WriteString(p.Message)
-	return b.String()
-}
+// Problem is one thing wrong in a workspace file: file:line:column, field
+// path, message.
+type Problem = yamlfile.Problem
 
 // Problems is every problem found in a file; as an error it lists them
 // one per line.
-type Problems []Problem
-
-func (ps Problems) Error() string {
-	lines := make([]string, len(ps))
-	for i, p := range ps {
-		lines[i] = p.String()
-	}
-	head := "1 problem"
-	if len(ps) != 1 {
-		head = fmt.Sprintf("%d problems", len(ps))
-	}
-	return head + ":\n" + strings.Join(lines, "\n")
-}
+type Problems = yamlfile.Problems

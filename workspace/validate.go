@@ -1,7 +1,6 @@
 package workspace
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/mail"
@@ -35,11 +34,8 @@ func Parse(name string, data []byte) (*File, error) {
 		return nil, err
 	}
 	d.validate(&f)
-	if len(d.problems) > 0 {
-		slices.SortStableFunc(d.problems, func(a, b Problem) int {
-			return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
-		})
-		return nil, d.problems
+	if err := d.Err(); err != nil {
+		return nil, err
 	}
 	return &f, nil
 }
