@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/tools"
 )
 
@@ -33,5 +34,27 @@ func TestRender(t *testing.T) {
 	_, err = tools.Render("le {{contact.bookingdate}}", vars, tools.EscapeNone)
 	if err == nil || !strings.Contains(err.Error(), "{{contact.bookingdate}} has no value yet") {
 		t.Errorf("empty variable: %v", err)
+	}
+}
+
+func TestNumbersByCountry(t *testing.T) {
+	budget := &store.ContactField{Key: "budget", Name: "Budget", Type: store.FieldNumber}
+	for _, tc := range []struct {
+		in, country string
+		want        float64
+	}{
+		{"1 500,50 €", "FR", 1500.5},
+		{"1.500,50", "FR", 1500.5},
+		{"1,5", "FR", 1.5},
+		{"$1,500", "US", 1500},
+		{"1,500.75", "US", 1500.75},
+		{"1,500", "", 1500},
+		{"150,5", "", 150.5},
+		{"2'500", "CH", 2500},
+	} {
+		got, err := tools.NormalizeValue(budget, tc.in, tc.country)
+		if err != nil || got != tc.want {
+			t.Errorf("NormalizeValue(%q, %s) = %v, %v; want %v", tc.in, tc.country, got, err, tc.want)
+		}
 	}
 }

@@ -30,7 +30,7 @@ func NormalizeValue(f *store.ContactField, v any, country string) (any, error) {
 		if x, ok := v.(float64); ok {
 			return x, nil
 		}
-		return parseNumber(s)
+		return parseNumber(s, country)
 	case store.FieldEmail:
 		return NormalizeEmail(s)
 	case store.FieldPhone:
@@ -49,16 +49,32 @@ func NormalizeValue(f *store.ContactField, v any, country string) (any, error) {
 	}
 }
 
-var numberNoise = regexp.MustCompile(`[\s\x{00A0}\x{202F}€$£%]`)
+var (
+	numberNoise     = regexp.MustCompile(`[\s\x{00A0}\x{202F}'€$£%]`)
+	thousandsCommas = regexp.MustCompile(`^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$`)
+)
 
-// parseNumber reads "1500", "1 500", "1500,50" (French decimal comma) and
-// "150 €".
-func parseNumber(s string) (float64, error) {
+// decimalComma lists countries that write 1500,50 for 1500.50.
+var decimalComma = map[string]bool{"FR": true, "BE": true, "LU": true, "CH": true, "DE": true, "AT": true, "ES": true,
+	"IT": true, "PT": true, "NL": true, "PL": true, "SE": true, "NO": true, "DK": true, "FI": true, "CZ": true,
+	"BR": true, "AR": true, "CL": true, "CO": true, "MA": true, "TN": true, "DZ": true, "SN": true, "CI": true}
+
+// parseNumber reads "1500", "1 500", "150 €" and, by the workspace's
+// country, "1500,50" (France: decimal comma) or "1,500.50" (elsewhere:
+// thousands commas; without a country, a comma followed by exactly three
+// digits groups thousands).
+func parseNumber(s, country string) (float64, error) {
 	t := numberNoise.ReplaceAllString(s, "")
-	if strings.Count(t, ",") == 1 && !strings.Contains(t, ".") {
-		t = strings.Replace(t, ",", ".", 1)
-	} else {
-		t = strings.ReplaceAll(t, ",", "") // thousands separators: 1,500.50
+	switch {
+	case decimalComma[strings.ToUpper(country)]:
+		if strings.Count(t, ",") == 1 {
+			t = strings.ReplaceAll(t, ".", "") // 1.500,50
+			t = strings.Replace(t, ",", ".", 1)
+		}
+	case thousandsCommas.MatchString(t):
+		t = strings.ReplaceAll(t, ",", "")
+	case strings.Count(t, ",") == 1 && !strings.Contains(t, "."):
+		t = strings.Replace(t, ",", ".", 1) // 150,5
 	}
 	x, err := strconv.ParseFloat(t, 64)
 	if err != nil {
