@@ -5,7 +5,6 @@ import (
 	"strings"
 	"unicode"
 
-
 	"github.com/causerie/causerie/internal/suggest"
 )
 
