@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/causerie/causerie/internal/yamlfile"
 )
 
 // Problem is one thing wrong in a flow.
@@ -46,17 +48,7 @@ func (p Problem) String() string {
 // per line.
 type Problems []Problem
 
-func (ps Problems) Error() string {
-	lines := make([]string, len(ps))
-	for i, p := range ps {
-		lines[i] = p.String()
-	}
-	head := "1 problem"
-	if len(ps) != 1 {
-		head = fmt.Sprintf("%d problems", len(ps))
-	}
-	return head + ":\n" + strings.Join(lines, "\n")
-}
+func (ps Problems) Error() string { return yamlfile.List(ps) }
 
 // sort orders problems by position in the file; problems without a
 // position (about something the file lacks) come last, in the order found.

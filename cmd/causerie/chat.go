@@ -131,20 +131,36 @@ func pickAgent(ctx context.Context, s store.Store, ws *store.Workspace, name str
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, a := range agents {
-		if a.Name == name || (name == "" && len(agents) == 1) {
-			return a, nil
+	return pickNamed(agents, func(a *store.AIAgent) string { return a.Name }, name, choice{
+		workspace: ws.Slug, one: "AI agent", many: "AI agents", flag: "--agent", section: "ai_agents",
+	})
+}
+
+// choice describes what pickNamed picks, for its error messages.
+type choice struct {
+	workspace, one, many, flag string
+	section                    string // where the workspace file declares them
+}
+
+// pickNamed returns the item called want, or the only item when want is
+// empty; when it cannot, its error lists the names there are and the flag
+// that chooses one.
+func pickNamed[T any](items []T, nameOf func(T) string, want string, c choice) (T, error) {
+	var zero T
+	names := make([]string, 0, len(items))
+	for _, it := range items {
+		if nameOf(it) == want || (want == "" && len(items) == 1) {
+			return it, nil
 		}
-		names = append(names, a.Name)
+		names = append(names, nameOf(it))
 	}
 	switch {
-	case len(agents) == 0:
-		return nil, fmt.Errorf("workspace %q has no AI agent; add one under ai_agents in its workspace file", ws.Slug)
-	case name == "":
-		return nil, fmt.Errorf("workspace %q has %d AI agents: choose one with --agent (%s)", ws.Slug, len(agents), strings.Join(names, ", "))
+	case len(items) == 0:
+		return zero, fmt.Errorf("workspace %q has no %s; declare one under %s in its workspace file", c.workspace, c.one, c.section)
+	case want == "":
+		return zero, fmt.Errorf("workspace %q has %d %s: choose one with %s (%s)", c.workspace, len(items), c.many, c.flag, strings.Join(names, ", "))
 	}
-	return nil, fmt.Errorf("workspace %q has no AI agent %q; its AI agents: %s", ws.Slug, name, strings.Join(names, ", "))
+	return zero, fmt.Errorf("workspace %q has no %s %q; its %s: %s", c.workspace, c.one, want, c.many, strings.Join(names, ", "))
 }
 
 type chat struct {

@@ -253,20 +253,9 @@ func pickKB(ctx context.Context, s store.Store, ws *store.Workspace, name string
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, kb := range kbs {
-		if kb.Name == name || (name == "" && len(kbs) == 1) {
-			return kb, nil
-		}
-		names = append(names, kb.Name)
-	}
-	switch {
-	case len(kbs) == 0:
-		return nil, fmt.Errorf("workspace %q has no knowledge base; declare one under knowledge_bases in its workspace file", ws.Slug)
-	case name == "":
-		return nil, fmt.Errorf("workspace %q has %d knowledge bases: choose one with --kb (%s)", ws.Slug, len(kbs), strings.Join(names, ", "))
-	}
-	return nil, fmt.Errorf("workspace %q has no knowledge base %q; its knowledge bases: %s", ws.Slug, name, strings.Join(names, ", "))
+	return pickNamed(kbs, func(kb *store.KnowledgeBase) string { return kb.Name }, name, choice{
+		workspace: ws.Slug, one: "knowledge base", many: "knowledge bases", flag: "--kb", section: "knowledge_bases",
+	})
 }
 
 func printReport(out io.Writer, kb *store.KnowledgeBase, emb rag.Embedder, rep *rag.Report) {

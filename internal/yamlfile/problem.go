@@ -34,7 +34,11 @@ func (p Problem) String() string {
 // one per line.
 type Problems []Problem
 
-func (ps Problems) Error() string {
+func (ps Problems) Error() string { return List(ps) }
+
+// List formats problems as an error message: a count, then one problem per
+// line. Other packages with their own problem type (dsl) share it.
+func List[P fmt.Stringer](ps []P) string {
 	lines := make([]string, len(ps))
 	for i, p := range ps {
 		lines[i] = p.String()
