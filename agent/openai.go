@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -17,6 +15,8 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/causerie/causerie/internal/retry"
 )
 
 // Environment variables of the model endpoint.
@@ -74,17 +74,6 @@ type OpenAI struct {
 	sleep func(ctx context.Context, d time.Duration) error
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // NewOpenAI returns a client for cfg.
 func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	if cfg.Model == "" {
@@ -108,7 +97,7 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 		base = cfg.HTTPClient.Transport
 	}
 	oc.HTTPClient = &http.Client{Transport: &transport{base: base}}
-	return &OpenAI{client: openai.NewClientWithConfig(oc), cfg: cfg, sleep: sleep}
+	return &OpenAI{client: openai.NewClientWithConfig(oc), cfg: cfg, sleep: retry.Sleep}
 }
 
 // DefaultModelName is the model used when a request names none.
@@ -138,11 +127,10 @@ func (o *OpenAI) Chat(ctx context.Context, req Request) (*Response, error) {
 		}
 		lastErr = err
 		// Text already shown to the visitor cannot be taken back: no retry.
-		if streamed || !retryable(err) || attempt >= o.cfg.MaxRetries {
+		if streamed || !retry.Retryable(err) || attempt >= o.cfg.MaxRetries {
 			break
 		}
-		delay := o.cfg.Backoff << attempt
-		delay = delay/2 + rand.N(delay/2+1) // jitter: 50–100 %
+		delay := retry.Delay(o.cfg.Backoff, attempt)
 		if after := hint.after(); after > 0 {
 			delay = after
 		}
@@ -257,24 +245,6 @@ func (o *OpenAI) Transcribe(ctx context.Context, audio io.Reader, filename strin
 	return strings.TrimSpace(r.Text), nil
 }
 
-// retryable reports whether a failed call may succeed if tried again.
-func retryable(err error) bool {
-	var api *openai.APIError
-	if errors.As(err, &api) {
-		return api.HTTPStatusCode == 429 || api.HTTPStatusCode >= 500
-	}
-	var re *openai.RequestError
-	if errors.As(err, &re) {
-		return re.HTTPStatusCode == 429 || re.HTTPStatusCode >= 500 || re.HTTPStatusCode == 0
-	}
-	var ne net.Error
-	if errors.As(err, &ne) {
-		return true
-	}
-	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		strings.Contains(err.Error(), "stream interrupted")
-}
-
 // callHint carries per-call facts between Chat and the transport.
 type callHint struct {
 	zeroTemperature bool
@@ -316,26 +286,11 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	resp, err := t.base.RoundTrip(r)
 	if err == nil && hint != nil && resp.StatusCode >= 400 {
-		if d := parseRetryAfter(resp.Header.Get("Retry-After")); d > 0 {
+		if d := retry.ParseRetryAfter(resp.Header.Get("Retry-After")); d > 0 {
 			hint.mu.Lock()
 			hint.retryAfter = d
 			hint.mu.Unlock()
 		}
 	}
 	return resp, err
-}
-
-// parseRetryAfter reads seconds or an HTTP date; it caps the wait at a
-// minute.
-func parseRetryAfter(v string) time.Duration {
-	if v == "" {
-		return 0
-	}
-	var d time.Duration
-	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		d = time.Duration(secs * float64(time.Second))
-	} else if t, err := http.ParseTime(v); err == nil {
-		d = time.Until(t)
-	}
-	return max(0, min(d, time.Minute))
 }

@@ -2,7 +2,6 @@ package rag
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -12,6 +11,7 @@ import (
 
 	openai "github.com/sashabaranov/go-openai"
 
+	"github.com/causerie/causerie/internal/retry"
 	"github.com/causerie/causerie/internal/suggest"
 )
 
@@ -122,7 +122,8 @@ type OpenAIEmbedder struct {
 	dims   int
 	// Batch is how many texts go in one request (default 96).
 	Batch int
-	// Retries on 429 / 5xx (default 3), with backoff from 500 ms.
+	// Retries on 429, 5xx and connection errors (default 3), with
+	// jittered backoff from 500 ms.
 	Retries int
 }
 
@@ -158,13 +159,11 @@ func (o *OpenAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32
 		for attempt := 0; ; attempt++ {
 			resp, err = o.client.CreateEmbeddings(ctx, openai.EmbeddingRequestStrings{
 				Input: batch, Model: openai.EmbeddingModel(o.model), Dimensions: o.dims})
-			if err == nil || attempt >= o.Retries || !transient(err) {
+			if err == nil || attempt >= o.Retries || !retry.Retryable(err) {
 				break
 			}
-			select {
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(500 * time.Millisecond << attempt):
+			if err := retry.Sleep(ctx, retry.Delay(500*time.Millisecond, attempt)); err != nil {
+				return nil, err
 			}
 		}
 		if err != nil {
@@ -181,16 +180,4 @@ func (o *OpenAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32
 		}
 	}
 	return out, nil
-}
-
-func transient(err error) bool {
-	var api *openai.APIError
-	if errors.As(err, &api) {
-		return api.HTTPStatusCode == 429 || api.HTTPStatusCode >= 500
-	}
-	var re *openai.RequestError
-	if errors.As(err, &re) {
-		return re.HTTPStatusCode == 429 || re.HTTPStatusCode >= 500 || re.HTTPStatusCode == 0
-	}
-	return false
 }
