@@ -94,19 +94,9 @@ SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off`, ef)
 		if _, err := tx.Exec(ctx, settings); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, q, pgvector.NewVector(v), workspaceID, kbIDs, k)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			h, err := sqlstore.ScanChunkHit(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, h)
-		}
-		return rows.Err()
+		var err error
+		out, err = sqlstore.CollectChunkHits(tx.Query(ctx, q, pgvector.NewVector(v), workspaceID, kbIDs, k))
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -140,18 +130,5 @@ FROM kb_chunks c JOIN tq ON tq.id = c.knowledge_base_id
 WHERE c.workspace_id = $1 AND c.tsv @@ tq.q
 ORDER BY score DESC
 LIMIT $4`, sqlstore.ChunkColumns)
-	rows, err := d.pool.Query(ctx, q, workspaceID, kbIDs, query, k)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*store.ChunkHit
-	for rows.Next() {
-		h, err := sqlstore.ScanChunkHit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return sqlstore.CollectChunkHits(d.pool.Query(ctx, q, workspaceID, kbIDs, query, k))
 }

@@ -97,22 +97,6 @@ func (d *driver) DeleteChunks(ctx context.Context, c sqlstore.Conn, documentID s
 	return err
 }
 
-func collect(rows sqlstore.Rows, err error) ([]*store.ChunkHit, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*store.ChunkHit
-	for rows.Next() {
-		h, err := sqlstore.ScanChunkHit(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
-}
-
 // SearchVector scans each knowledge base's partition (sqlite-vec is exact
 // search) and merges them.
 func (d *driver) SearchVector(ctx context.Context, workspaceID string, kbIDs []string, v []float32, k int, _ store.VectorSearch) ([]*store.ChunkHit, error) {
@@ -132,7 +116,7 @@ ORDER BY v.distance`, sqlstore.ChunkColumns, vectorTable(len(v)))
 	blob := vectorBlob(v)
 	var out []*store.ChunkHit
 	for _, kb := range kbIDs {
-		hits, err := collect(c.Query(ctx, q, blob, k, kb, workspaceID))
+		hits, err := sqlstore.CollectChunkHits(c.Query(ctx, q, blob, k, kb, workspaceID))
 		if err != nil {
 			return nil, err
 		}
@@ -189,5 +173,5 @@ func (d *driver) SearchText(ctx context.Context, workspaceID string, kbIDs []str
 FROM kb_chunks_fts JOIN kb_chunks c ON c.rowid = kb_chunks_fts.rowid
 WHERE kb_chunks_fts MATCH $1 AND c.workspace_id = $2 AND c.knowledge_base_id IN (%s)
 ORDER BY bm25(kb_chunks_fts, 2.0, 1.5, 1.0) LIMIT $3`, sqlstore.ChunkColumns, strings.Join(marks, ", "))
-	return collect(pooled{d}.Query(ctx, q, args...))
+	return sqlstore.CollectChunkHits(pooled{d}.Query(ctx, q, args...))
 }

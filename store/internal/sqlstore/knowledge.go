@@ -33,6 +33,24 @@ func ScanChunkHit(s interface{ Scan(...any) error }) (*store.ChunkHit, error) {
 	return &h, err
 }
 
+// CollectChunkHits reads every row of a chunk search (ChunkColumns and a
+// score) and closes rows; err is the error of the query that made them.
+func CollectChunkHits(rows Rows, err error) ([]*store.ChunkHit, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*store.ChunkHit
+	for rows.Next() {
+		h, err := ScanChunkHit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
 func scanDocument(s scanner) (*store.Document, error) {
 	var d store.Document
 	if err := s.Scan(&d.ID, &d.WorkspaceID, &d.KnowledgeBaseID, &d.Source, &d.Title, &d.URL, &d.ContentHash, &d.Chunks,
