@@ -35,15 +35,11 @@ The model endpoint comes from OPENAI_API_KEY / OPENAI_BASE_URL and CAUSERIE_MODE
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
-			s, err := cfg.open(ctx)
+			s, ws, err := cfg.openWorkspace(ctx, slug)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			ws, err := pickWorkspace(ctx, s, slug)
-			if err != nil {
-				return err
-			}
 			ag, err := pickAgent(ctx, s, ws, agentName)
 			if err != nil {
 				return err

@@ -162,15 +162,11 @@ func newEvalCapture(cfg *config) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			s, err := cfg.open(ctx)
+			s, ws, err := cfg.openWorkspace(ctx, slug)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			ws, err := pickWorkspace(ctx, s, slug)
-			if err != nil {
-				return err
-			}
 			c, agentName, err := evals.Capture(ctx, s, ws, convID)
 			if err != nil {
 				return err

@@ -15,15 +15,11 @@ func newExport(cfg *config) *cobra.Command {
 		Short: "Write a workspace back as a YAML file (applying it changes nothing)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := cfg.open(cmd.Context())
+			s, ws, err := cfg.openWorkspace(cmd.Context(), slug)
 			if err != nil {
 				return err
 			}
 			defer s.Close()
-			ws, err := pickWorkspace(cmd.Context(), s, slug)
-			if err != nil {
-				return err
-			}
 			f, err := workspace.Export(cmd.Context(), s, ws.Slug)
 			if err != nil {
 				return err

@@ -212,20 +212,6 @@ func walkFlow(ctx context.Context, p *dsl.Program, in io.Reader, out io.Writer, 
 	return nil
 }
 
-// flowStore opens the store and picks the workspace of a flow command.
-func flowStore(cmd *cobra.Command, cfg *config, slug string) (store.Store, *store.Workspace, error) {
-	s, err := cfg.open(cmd.Context())
-	if err != nil {
-		return nil, nil, err
-	}
-	ws, err := pickWorkspace(cmd.Context(), s, slug)
-	if err != nil {
-		s.Close()
-		return nil, nil, err
-	}
-	return s, ws, nil
-}
-
 func newFlowApply(cfg *config) *cobra.Command {
 	var slug string
 	cmd := &cobra.Command{
@@ -253,7 +239,7 @@ them, or none when anything is wrong.`,
 			if len(all) > 0 {
 				return fmt.Errorf("nothing was applied: %w", all)
 			}
-			s, ws, err := flowStore(cmd, cfg, slug)
+			s, ws, err := cfg.openWorkspace(cmd.Context(), slug)
 			if err != nil {
 				return err
 			}
@@ -296,7 +282,7 @@ func newFlowList(cfg *config) *cobra.Command {
 		Short: "List a workspace's flows, in the order their triggers are tried",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, ws, err := flowStore(cmd, cfg, slug)
+			s, ws, err := cfg.openWorkspace(cmd.Context(), slug)
 			if err != nil {
 				return err
 			}
@@ -337,7 +323,7 @@ func newFlowEnable(cfg *config, enable bool) *cobra.Command {
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, ws, err := flowStore(cmd, cfg, slug)
+			s, ws, err := cfg.openWorkspace(cmd.Context(), slug)
 			if err != nil {
 				return err
 			}
@@ -364,7 +350,7 @@ func newFlowRm(cfg *config) *cobra.Command {
 		Short: "Delete a flow and its runs",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, ws, err := flowStore(cmd, cfg, slug)
+			s, ws, err := cfg.openWorkspace(cmd.Context(), slug)
 			if err != nil {
 				return err
 			}

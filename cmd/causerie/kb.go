@@ -26,13 +26,8 @@ are ingested here. Embeddings are offline (hashed lexical) unless CAUSERIE_EMBED
 	cmd.PersistentFlags().StringVarP(&slug, "workspace", "w", "", "workspace slug (default: the only one)")
 	cmd.PersistentFlags().StringVar(&name, "kb", "", "knowledge base name (default: the only one)")
 	open := func(ctx context.Context) (store.Store, *store.KnowledgeBase, error) {
-		s, err := cfg.open(ctx)
+		s, ws, err := cfg.openWorkspace(ctx, slug)
 		if err != nil {
-			return nil, nil, err
-		}
-		ws, err := pickWorkspace(ctx, s, slug)
-		if err != nil {
-			s.Close()
 			return nil, nil, err
 		}
 		kb, err := pickKB(ctx, s, ws, name)
@@ -148,15 +143,11 @@ are ingested here. Embeddings are offline (hashed lexical) unless CAUSERIE_EMBED
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
 			if name == "" {
-				s, err := cfg.open(ctx)
+				s, ws, err := cfg.openWorkspace(ctx, slug)
 				if err != nil {
 					return err
 				}
 				defer s.Close()
-				ws, err := pickWorkspace(ctx, s, slug)
-				if err != nil {
-					return err
-				}
 				kbs, err := s.ListKnowledgeBases(ctx, ws.ID)
 				if err != nil {
 					return err

@@ -78,4 +78,19 @@ func (c *config) open(ctx context.Context) (store.Store, error) {
 	return sqlite.Open(ctx, c.sqlitePath())
 }
 
+// openWorkspace opens the store and picks the workspace called slug (the
+// only one when slug is empty); the caller closes the store.
+func (c *config) openWorkspace(ctx context.Context, slug string) (store.Store, *store.Workspace, error) {
+	s, err := c.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	ws, err := pickWorkspace(ctx, s, slug)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	return s, ws, nil
+}
+
 func (c *config) sqlitePath() string { return filepath.Join(c.dataDir, "causerie.db") }
