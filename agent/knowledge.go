@@ -13,8 +13,8 @@ import (
 // ground puts the passages most relevant to the visitor's message in the
 // prompt, when the AI agent asks for it.
 func (t *turn) ground(ctx context.Context) error {
-	k := t.a.opts.Tools.Knowledge
-	if !t.agent.Knowledge.Ground || k == nil || len(t.agent.KnowledgeBaseIDs) == 0 || t.out.Visitor.Text == "" {
+	k := t.a.opts.Knowledge
+	if !t.agent.Knowledge.Ground || k == nil || len(t.agent.KnowledgeBaseIDs) == 0 || t.in.Visitor.Text == "" {
 		return nil
 	}
 	all, err := t.a.store.ListKnowledgeBases(ctx, t.ws.ID)
@@ -26,7 +26,7 @@ func (t *turn) ground(ctx context.Context) error {
 	if top == 0 {
 		top = tools.DefaultTopK
 	}
-	passages, err := k.SearchKnowledge(ctx, kbs, t.out.Visitor.Text, top)
+	passages, err := k.SearchKnowledge(ctx, kbs, t.in.Visitor.Text, top)
 	if err != nil {
 		// Grounding helps; its failure must not cost the visitor an answer.
 		return t.event(ctx, "knowledge.grounding_failed", map[string]any{"error": err.Error()})

@@ -132,7 +132,7 @@ func (a *Agent) history(ctx context.Context, conv *store.Conversation) ([]Messag
 		case store.RoleAIAgent:
 			out = append(out, Message{Role: RoleAssistant, Content: m.Text})
 		case store.RoleHuman:
-			out = append(out, Message{Role: RoleAssistant, Content: "(a human agent of the team wrote:) " + m.Text})
+			out = append(out, Message{Role: RoleAssistant, Content: prompts.HumanWrote(m.Text)})
 		}
 	}
 	texts := make([]string, len(out))

@@ -7,24 +7,24 @@ import (
 	"strings"
 
 	"github.com/causerie/causerie/prompts"
-	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/tools"
 )
 
 // Summarizer is the model-backed tools.Summarizer: it summarises the last
-// messages of a closing conversation and picks its closing note.
+// messages of a closing conversation, in its language, and picks its
+// closing note.
 type Summarizer struct {
 	Model Model
 }
 
 // Summarize implements tools.Summarizer.
-func (s *Summarizer) Summarize(ctx context.Context, msgs []*store.Message, notes []string) (tools.Summary, error) {
-	instructions, err := prompts.RenderSummary(prompts.Summary{ClosingNotes: notes})
+func (s *Summarizer) Summarize(ctx context.Context, req tools.SummaryRequest) (tools.Summary, error) {
+	instructions, err := prompts.RenderSummary(prompts.Summary{Language: req.Language, ClosingNotes: req.ClosingNotes})
 	if err != nil {
 		return tools.Summary{}, err
 	}
 	var transcript strings.Builder
-	for _, m := range msgs {
+	for _, m := range req.Messages {
 		fmt.Fprintf(&transcript, "%s: %s\n", m.Role, m.Text)
 	}
 	zero := 0.0

@@ -4,207 +4,79 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
-	"time"
 
+	"github.com/causerie/causerie/prompts"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/tools"
 )
 
-// Inbound is a visitor's message.
-type Inbound struct {
-	WorkspaceID    string
-	ConversationID string
-	Text           string
-	// Audio are audio attachments, transcribed into the message text.
-	Audio []Audio
-	// OnEvent, when set, follows the turn: each action as it runs, reply
-	// text as it streams, the reply, a dropped reply.
-	OnEvent func(Event)
-}
-
-// EventKind says what an Event reports.
-type EventKind string
-
-// Event kinds.
-const (
-	EventAction  EventKind = "action"  // an action ran (Action is set)
-	EventDelta   EventKind = "delta"   // reply text arrived (Text)
-	EventReply   EventKind = "reply"   // the reply was stored (Text is the rendered reply)
-	EventDropped EventKind = "dropped" // a reply was dropped: the AI agent no longer handles the conversation
-)
-
-// Event is the progress of a turn.
-type Event struct {
-	Kind   EventKind
-	Text   string
-	Action *ActionTaken
-}
-
-// ActionTaken is an action the AI agent ran during a turn.
-type ActionTaken struct {
-	Name       string          `json:"name"`
-	Args       json.RawMessage `json:"args"`
-	Result     tools.Result    `json:"result"`
-	ToolCallID string          `json:"tool_call_id"`
-}
-
-// Outcome is what a turn did.
-type Outcome struct {
-	// Visitor is the stored visitor message.
+// Turn is one AI agent turn. The caller (package conversation) has stored
+// the visitor's message and holds the conversation's turn: the agent runs
+// the model and the actions it calls, and stores the reply.
+type Turn struct {
+	Workspace    *store.Workspace
+	Conversation *store.Conversation
+	// Agent is the AI agent the conversation is assigned to.
+	Agent *store.AIAgent
+	// Visitor is the stored visitor message the turn answers.
 	Visitor *store.Message
+	// Unanswerable, when set, is why the message cannot be put to the
+	// model (its audio could not be transcribed): the fallback is sent
+	// and the cause recorded under UnanswerableEvent.
+	Unanswerable      error
+	UnanswerableEvent string
+	// Observer follows the turn; nil ignores it.
+	Observer Observer
+}
+
+// Observer follows a turn as it happens.
+type Observer interface {
+	// Action reports an action that ran.
+	Action(a tools.ActionTaken)
+	// Delta reports reply text as it streams (variables rendered).
+	Delta(text string)
+	// Reply reports a message stored and sent to the visitor.
+	Reply(m *store.Message)
+	// Dropped reports reply text that was not sent: the AI agent no
+	// longer handles the conversation.
+	Dropped(text string)
+}
+
+// Result is what a turn did.
+type Result struct {
 	// Reply is the stored AI reply, nil when there is none.
 	Reply *store.Message
-	// Replies are all the messages sent to the visitor in order: the AI
-	// reply, or a flow's or a response rule's messages.
+	// Replies are all the messages sent, in order (a message said before
+	// searching the knowledge bases, then the reply).
 	Replies []*store.Message
-	// Via names what answered when it was not the AI agent: "flow:<id>",
-	// "rule:<name>".
-	Via     string
-	Actions []ActionTaken
+	Actions []tools.ActionTaken
 	// Dropped is reply text the AI agent produced after it stopped
 	// handling the conversation; it was recorded, not sent.
 	Dropped string
 	// Fallback is set when Reply is the fallback message (the model
 	// failed, or looped on tools).
 	Fallback bool
-	// Waiting is set when the conversation is not the AI agent's: a human,
-	// a team or nobody handles it, and the AI agent stays silent.
-	Waiting bool
-	// Notice explains why there is no reply when no model is configured.
-	Notice string
-	Usage  Usage
+	Usage    Usage
 }
 
-// NoModelNotice is the notice given instead of a reply when no model
-// endpoint is configured.
-var NoModelNotice = "the AI agent cannot answer: " + ErrNoEndpoint.Error()
-
-// HandleMessage runs one turn: it stores the visitor's message first (a
-// closed conversation reopens), waits for the conversation's previous turn
-// to finish, and, when an AI agent handles the conversation, asks the
-// model, runs the actions it calls — before the reply, in order — and
-// stores and returns the reply.
-func (a *Agent) HandleMessage(ctx context.Context, in Inbound) (*Outcome, error) {
-	out := &Outcome{}
-	audio, err := checkAudio(in)
-	if err != nil {
-		return nil, err
+// Run runs one turn: it asks the model, runs the actions it calls —
+// before the reply, in order — and stores the reply.
+func (a *Agent) Run(ctx context.Context, in Turn) (*Result, error) {
+	t := &turn{a: a, in: in, out: &Result{}, ws: in.Workspace, conv: in.Conversation, agent: in.Agent,
+		seq: in.Visitor.Seq, seen: map[string]string{}}
+	if in.Unanswerable != nil {
+		return t.out, t.fallback(ctx, in.UnanswerableEvent, in.Unanswerable.Error())
 	}
-	text, terr := a.transcribe(ctx, in)
-	holder := a.holder + "/" + store.NewID("turn")
-	visitor, conv, locked, err := a.storeVisitorMessage(ctx, in, text, audio, terr, holder)
-	if err != nil {
-		return nil, err
-	}
-	out.Visitor = visitor
-
-	unlock, err := a.lockTurn(ctx, in.WorkspaceID, in.ConversationID, holder, locked)
-	if err != nil {
-		return out, err
-	}
-	defer unlock()
-	if !locked {
-		conv = nil // another turn ran meanwhile: read the conversation again
-	}
-
-	if a.opts.Router != nil {
-		if conv == nil {
-			if conv, err = a.store.GetConversation(ctx, in.WorkspaceID, in.ConversationID); err != nil {
-				return out, err
-			}
-		}
-		routed, err := a.route(ctx, in, conv, visitor)
-		if err != nil || routed != nil {
-			if routed != nil {
-				out.Replies, out.Actions, out.Via = routed.Replies, routed.Actions, routed.Via
-			}
-			return out, err
-		}
-	}
-
-	t, err := a.newTurn(ctx, in, out, conv)
-	if err != nil || t == nil {
-		return out, err
-	}
-	if a.opts.Model == nil {
-		out.Notice = NoModelNotice
-		return out, nil
-	}
-	if terr != nil {
-		return out, t.fallback(ctx, "audio.transcription_failed", terr.Error())
-	}
-	return out, t.run(ctx)
-}
-
-// route offers the message to the Router; it returns nil when the
-// message is left to the AI agent.
-func (a *Agent) route(ctx context.Context, in Inbound, conv *store.Conversation, visitor *store.Message) (*Routing, error) {
-	ws, err := a.store.GetWorkspace(ctx, in.WorkspaceID)
-	if err != nil {
-		return nil, err
-	}
-	r, err := a.opts.Router.Route(ctx, Routed{Workspace: ws, Conversation: conv, Message: visitor, OnEvent: in.OnEvent})
-	if err != nil {
-		return nil, fmt.Errorf("route the message: %w", err)
-	}
-	if r == nil || !r.Handled {
-		return nil, nil
-	}
-	return r, nil
-}
-
-// storeVisitorMessage persists the message before anything else, and
-// reopens a closed conversation (only a visitor's message does). In the
-// same transaction it tries to take the turn, which is free unless
-// another message of the conversation is being answered; it returns the
-// conversation and whether the turn was taken.
-func (a *Agent) storeVisitorMessage(ctx context.Context, in Inbound, text string, audio []store.Attachment, terr error, holder string) (*store.Message, *store.Conversation, bool, error) {
-	m := &store.Message{WorkspaceID: in.WorkspaceID, ConversationID: in.ConversationID, Role: store.RoleVisitor,
-		Text: text, Attachments: audio}
-	switch {
-	case terr != nil:
-		m.Metadata = map[string]any{"transcription_error": terr.Error()}
-	case len(audio) > 0 && a.opts.Transcriber != nil:
-		m.Metadata = map[string]any{"transcribed": true}
-	}
-	var conv *store.Conversation
-	locked := false
-	err := a.store.InTx(ctx, func(q store.Queries) error {
-		var err error
-		conv, err = q.LockConversation(ctx, in.WorkspaceID, in.ConversationID)
-		if err != nil {
-			return err
-		}
-		if conv.Status == store.StatusClosed {
-			conv.Status, conv.ClosedAt = store.StatusOpen, nil
-			if err := q.UpdateConversation(ctx, conv); err != nil {
-				return err
-			}
-			if err := q.AppendEvent(ctx, &store.Event{WorkspaceID: in.WorkspaceID, ConversationID: conv.ID,
-				Type: "conversation.reopened", Actor: "visitor", Payload: json.RawMessage(`{"reason":"new visitor message"}`)}); err != nil {
-				return err
-			}
-		}
-		if err := q.AppendMessage(ctx, m); err != nil {
-			return err
-		}
-		locked, err = q.AcquireTurnLock(ctx, in.WorkspaceID, in.ConversationID, holder, time.Now().Add(a.opts.LockTTL))
-		return err
-	})
-	if err != nil {
-		return nil, nil, false, fmt.Errorf("store the visitor's message: %w", err)
-	}
-	return m, conv, locked, nil
+	return t.out, t.run(ctx)
 }
 
 // turn is one AI agent turn in progress.
 type turn struct {
 	a     *Agent
-	in    Inbound
-	out   *Outcome
+	in    Turn
+	out   *Result
 	ws    *store.Workspace
 	conv  *store.Conversation
 	agent *store.AIAgent
@@ -216,38 +88,6 @@ type turn struct {
 	passages []tools.Passage
 	// saidBefore is set once the "message before searching" was sent.
 	saidBefore bool
-}
-
-func (a *Agent) newTurn(ctx context.Context, in Inbound, out *Outcome, conv *store.Conversation) (*turn, error) {
-	var err error
-	if conv == nil {
-		if conv, err = a.store.GetConversation(ctx, in.WorkspaceID, in.ConversationID); err != nil {
-			return nil, err
-		}
-	}
-	if conv.Assignee.Type != store.AssigneeAIAgent {
-		out.Waiting = true
-		return nil, nil
-	}
-	ag, err := a.store.GetAIAgent(ctx, in.WorkspaceID, conv.Assignee.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		out.Waiting = true // assigned to an AI agent that no longer exists
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	ws, err := a.store.GetWorkspace(ctx, in.WorkspaceID)
-	if err != nil {
-		return nil, err
-	}
-	return &turn{a: a, in: in, out: out, ws: ws, conv: conv, agent: ag, seq: out.Visitor.Seq, seen: map[string]string{}}, nil
-}
-
-func (t *turn) emit(e Event) {
-	if t.in.OnEvent != nil {
-		t.in.OnEvent(e)
-	}
 }
 
 func (t *turn) run(ctx context.Context) error {
@@ -275,7 +115,11 @@ func (t *turn) run(ctx context.Context) error {
 			}
 		}
 		vars := replyVars(contact)
-		stream := newVarStream(vars, func(s string) { t.emit(Event{Kind: EventDelta, Text: s}) })
+		stream := newVarStream(vars, func(s string) {
+			if t.in.Observer != nil {
+				t.in.Observer.Delta(s)
+			}
+		})
 		resp, err := t.a.opts.Model.Chat(ctx, Request{
 			Model: t.agent.Model.Name, Messages: msgs, Tools: toolSpecs,
 			Temperature: t.agent.Model.Temperature, MaxTokens: t.agent.Model.MaxOutputTokens,
@@ -317,8 +161,7 @@ func (t *turn) handles(conv *store.Conversation) bool {
 func (t *turn) runTool(ctx context.Context, call ToolCall, modelCallID string) string {
 	key := call.Name + "\x00" + canonicalJSON(call.Arguments)
 	if prev, ok := t.seen[key]; ok {
-		r := tools.Fail("repeated_call", "You already made this exact call in this turn; it was not run again. Its result was: "+
-			prev+". Do not call it again: continue with your reply.")
+		r := tools.Fail("repeated_call", prompts.RepeatedCall(prev))
 		t.record(call, r)
 		return r.JSON()
 	}
@@ -350,9 +193,11 @@ func (t *turn) record(call ToolCall, r tools.Result) {
 	if !json.Valid(args) {
 		args, _ = json.Marshal(call.Arguments)
 	}
-	at := ActionTaken{Name: call.Name, Args: args, Result: r, ToolCallID: call.ID}
+	at := tools.ActionTaken{Name: call.Name, Args: args, Result: r, ToolCallID: call.ID}
 	t.out.Actions = append(t.out.Actions, at)
-	t.emit(Event{Kind: EventAction, Action: &at})
+	if t.in.Observer != nil {
+		t.in.Observer.Action(at)
+	}
 }
 
 // canonicalJSON normalises arguments so that {"a":1, "b":2} and
@@ -407,7 +252,9 @@ func (t *turn) store(ctx context.Context, text string, meta map[string]any) erro
 	}
 	t.out.Reply = m
 	t.out.Replies = append(t.out.Replies, m)
-	t.emit(Event{Kind: EventReply, Text: text})
+	if t.in.Observer != nil {
+		t.in.Observer.Reply(m)
+	}
 	return nil
 }
 
@@ -418,11 +265,13 @@ func (t *turn) drop(ctx context.Context, text, why string) error {
 		return nil
 	}
 	t.out.Dropped = text
-	t.emit(Event{Kind: EventDropped, Text: text})
+	if t.in.Observer != nil {
+		t.in.Observer.Dropped(text)
+	}
 	return t.event(ctx, "reply.dropped", map[string]any{"text": text, "reason": why})
 }
 
-// fallback sends the configured fallback message and records why.
+// fallback sends the fallback message and records why.
 func (t *turn) fallback(ctx context.Context, eventType, why string) error {
 	if err := t.event(ctx, eventType, map[string]any{"error": why, "ai_agent": t.agent.Name}); err != nil {
 		return err
@@ -434,12 +283,8 @@ func (t *turn) fallback(ctx context.Context, eventType, why string) error {
 	if !t.handles(conv) {
 		return nil
 	}
-	msg := t.a.opts.Fallback[t.ws.Language]
-	if msg == "" {
-		msg = t.a.opts.Fallback["en"]
-	}
 	t.out.Fallback = true
-	return t.store(ctx, msg, map[string]any{"fallback": true, "reason": why})
+	return t.store(ctx, prompts.Message(t.ws.Language, prompts.FallbackAgent), map[string]any{"fallback": true, "reason": why})
 }
 
 func (t *turn) event(ctx context.Context, typ string, payload map[string]any) error {
@@ -449,9 +294,4 @@ func (t *turn) event(ctx context.Context, typ string, payload map[string]any) er
 	}
 	return t.a.store.AppendEvent(ctx, &store.Event{WorkspaceID: t.ws.ID, ConversationID: t.conv.ID, Type: typ,
 		Actor: "ai_agent:" + t.agent.ID, Payload: bytes.TrimSpace(b)})
-}
-
-// now formats the current time for the prompt.
-func (a *Agent) now(loc *time.Location) string {
-	return a.opts.Now().In(loc).Format("Monday 2 January 2006, 15:04 MST")
 }

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/causerie/causerie/agent"
+	"github.com/causerie/causerie/conversation"
 	"github.com/causerie/causerie/dsl"
 	"github.com/causerie/causerie/store/storetest"
 )
@@ -89,7 +89,7 @@ func BenchmarkFlowTurn(b *testing.B) {
 	for b.Loop() {
 		i++
 		start := time.Now()
-		out, err := h.a.HandleMessage(ctx, agent.Inbound{WorkspaceID: h.ws.ID, ConversationID: h.conv.ID, Text: fmt.Sprint(100 + i)})
+		out, err := h.a.Handle(ctx, conversation.Inbound{WorkspaceID: h.ws.ID, ConversationID: h.conv.ID, Text: fmt.Sprint(100 + i)})
 		took = append(took, time.Since(start))
 		if err != nil || len(out.Replies) != 2 || len(out.Actions) != 1 || !out.Actions[0].Result.OK {
 			b.Fatalf("turn %d: %v %+v", i, err, out)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/causerie/causerie/agent"
+	"github.com/causerie/causerie/conversation"
 	"github.com/causerie/causerie/dsl"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/store/storetest"
@@ -23,7 +24,7 @@ type harness struct {
 	t      testing.TB
 	s      store.Store
 	ws     *store.Workspace
-	a      *agent.Agent
+	a      *conversation.Runtime
 	router *dsl.Router
 	conv   *store.Conversation
 	flows  map[string]*store.Flow
@@ -38,7 +39,7 @@ type setup struct {
 	mailer    bool              // a working mailer (else send_email is not configured)
 	allow     []string          // http_allowlist
 	edit      func(f *dsl.Flow) // changes a flow before it is applied
-	opts      func(o *dsl.RouterOptions)
+	opts      func(o *conversation.Options)
 }
 
 func newHarness(t testing.TB, s store.Store, su setup) *harness {
@@ -54,17 +55,16 @@ func newHarness(t testing.TB, s store.Store, su setup) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, s: s, ws: res.Workspace, flows: map[string]*store.Flow{}, progs: map[string]*dsl.Program{}}
-	topts := tools.Options{}
+	opts := conversation.Options{Model: su.model}
 	if su.mailer {
 		h.mail = &mailbox{}
-		topts.Mailer = h.mail
+		opts.Mailer = h.mail
 	}
-	ropts := dsl.RouterOptions{Model: su.model}
 	if su.opts != nil {
-		su.opts(&ropts)
+		su.opts(&opts)
 	}
-	h.router = dsl.NewRouter(s, tools.New(s, topts), ropts)
-	h.a = agent.New(s, agent.Options{Router: h.router, Model: su.model, Tools: topts})
+	h.a = conversation.New(s, opts)
+	h.router = h.a.Router()
 	for _, path := range su.flows {
 		f, err := dsl.Load(path, dsl.Options{})
 		if err != nil {
@@ -94,7 +94,7 @@ func (h *harness) newConversation(email string) *store.Conversation {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	conv, err := agent.Start(ctx, h.s, h.ws, &store.Contact{Name: "Camille Petit", Email: email}, "web", agents[0].ID)
+	conv, err := h.a.Start(ctx, h.ws, &store.Contact{Name: "Camille Petit", Email: email}, "web", agents[0].ID)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func (h *harness) newConversation(email string) *store.Conversation {
 // say sends a visitor message and returns the replies' texts.
 func (h *harness) say(text string) []string {
 	h.t.Helper()
-	out, err := h.a.HandleMessage(ctx, agent.Inbound{WorkspaceID: h.ws.ID, ConversationID: h.conv.ID, Text: text})
+	out, err := h.a.Handle(ctx, conversation.Inbound{WorkspaceID: h.ws.ID, ConversationID: h.conv.ID, Text: text})
 	if err != nil {
 		h.t.Fatalf("HandleMessage(%q): %v", text, err)
 	}

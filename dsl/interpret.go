@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/causerie/causerie/prompts"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/tools"
 )
@@ -289,7 +290,7 @@ func (t *turn) fail(ctx context.Context, reason string) error {
 	t.st.Status, t.st.Reason = store.FlowRunFailed, reason
 	msg := t.p.Flow.FallbackMessage
 	if msg == "" {
-		msg = byLanguage(defaultFallback, t.env.Language())
+		msg = prompts.Message(t.env.Language(), prompts.FallbackFlow)
 	}
 	return t.env.Say(ctx, nil, msg, map[string]any{"fallback": true, "reason": reason})
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/causerie/causerie/agent"
+	"github.com/causerie/causerie/prompts"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/tools"
 )
@@ -18,7 +18,7 @@ import (
 // exit words, development mode.
 type RouterOptions struct {
 	// Model writes ai_reply steps.
-	Model agent.Model
+	Model Model
 	// ExitWords leave a flow in progress (a flow's own exit_words replace
 	// them); nil means DefaultExitWords.
 	ExitWords []string
@@ -26,13 +26,14 @@ type RouterOptions struct {
 	Production bool
 }
 
-// Router is the agent.Router of flows and response rules: on each visitor
-// message, an active flow run continues; else the first enabled flow (by
-// priority) whose trigger matches starts; else the first response rule
-// that matches answers; else the message is left to the AI agent.
-// Triggers and rules are not applied while a human or a team handles the
-// conversation. Everything it does is in the store, so any process can
-// route the next message of a conversation.
+// Router puts flows and response rules in front of the AI agent. Package
+// conversation offers each visitor message to its handlers in order: an
+// active flow run continues (Continue); else the first enabled flow (by
+// priority) whose trigger matches starts (Trigger); else the first
+// response rule that matches answers (Rule); else the message is left to
+// the conversation's assignee. Triggers and rules are not applied while a
+// human or a team handles the conversation. Everything it does is in the
+// store, so any process can route the next message of a conversation.
 type Router struct {
 	store store.Store
 	tools *tools.Catalogue
@@ -55,7 +56,32 @@ type cachedRule struct {
 	m       *Matcher
 }
 
-var _ agent.Router = (*Router)(nil)
+// Inbound is a stored visitor message offered to flows and rules, inside
+// the conversation's turn.
+type Inbound struct {
+	Workspace    *store.Workspace
+	Conversation *store.Conversation
+	Message      *store.Message
+	// Observer follows what the flow or rule does; nil ignores it.
+	Observer Observer
+}
+
+// Observer follows a flow or a rule as it runs.
+type Observer interface {
+	// Action reports an action that ran.
+	Action(a tools.ActionTaken)
+	// Reply reports a message stored and sent to the visitor.
+	Reply(m *store.Message)
+}
+
+// Routing is what a flow or a rule did with a message it handled.
+type Routing struct {
+	// Replies are the messages sent, already stored, in order.
+	Replies []*store.Message
+	Actions []tools.ActionTaken
+	// Via names what handled it: "flow:<key>", "rule:<name>".
+	Via string
+}
 
 // NewRouter returns a Router on s that runs actions through cat.
 func NewRouter(s store.Store, cat *tools.Catalogue, opts RouterOptions) *Router {
@@ -67,24 +93,27 @@ func NewRouter(s store.Store, cat *tools.Catalogue, opts RouterOptions) *Router 
 	return &Router{store: s, tools: cat, opts: opts, exit: exit, programs: map[string]cachedProgram{}, rules: map[string]cachedRule{}}
 }
 
-// Route implements agent.Router.
-func (r *Router) Route(ctx context.Context, m agent.Routed) (*agent.Routing, error) {
-	ws, conv := m.Workspace, m.Conversation
-	run, err := r.store.GetActiveFlowRun(ctx, ws.ID, conv.ID)
+// Continue hands the message to the conversation's active flow run; nil
+// when there is none, or when it ended because its flow no longer runs.
+func (r *Router) Continue(ctx context.Context, m Inbound) (*Routing, error) {
+	run, err := r.store.GetActiveFlowRun(ctx, m.Workspace.ID, m.Conversation.ID)
 	switch {
-	case err == nil:
-		routing, err := r.continueRun(ctx, m, run)
-		if routing != nil || err != nil {
-			return routing, err
-		}
-	case !errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound):
+		return nil, nil
+	case err != nil:
 		return nil, err
 	}
-	if a := conv.Assignee.Type; a == store.AssigneeUser || a == store.AssigneeTeam {
-		return nil, nil // a human handles the conversation
+	return r.continueRun(ctx, m, run)
+}
+
+// Trigger starts the first enabled flow (by priority) whose trigger
+// matches the message; nil when none does, or when a human or a team
+// handles the conversation.
+func (r *Router) Trigger(ctx context.Context, m Inbound) (*Routing, error) {
+	if humanHandled(m.Conversation) {
+		return nil, nil
 	}
-	text := m.Message.Text
-	flows, err := r.store.ListFlows(ctx, ws.ID, store.FlowFilter{EnabledOnly: true})
+	flows, err := r.store.ListFlows(ctx, m.Workspace.ID, store.FlowFilter{EnabledOnly: true})
 	if err != nil {
 		return nil, err
 	}
@@ -93,11 +122,18 @@ func (r *Router) Route(ctx context.Context, m agent.Routed) (*agent.Routing, err
 		if err != nil {
 			continue // a stored flow that no longer validates starts no run
 		}
-		if prog.Triggered(text) {
+		if prog.Triggered(m.Message.Text) {
 			return r.startRun(ctx, m, f, prog)
 		}
 	}
-	return r.rule(ctx, m)
+	return nil, nil
+}
+
+// humanHandled reports whether a human or a team handles conv: triggers
+// and rules then leave the messages to them.
+func humanHandled(conv *store.Conversation) bool {
+	a := conv.Assignee.Type
+	return a == store.AssigneeUser || a == store.AssigneeTeam
 }
 
 // Program returns the compiled flow f, cached by version.
@@ -125,7 +161,7 @@ func compileStored(f *store.Flow, production bool) (*Program, error) {
 	return Compile(flow, Options{Production: production})
 }
 
-func (r *Router) startRun(ctx context.Context, m agent.Routed, f *store.Flow, prog *Program) (*agent.Routing, error) {
+func (r *Router) startRun(ctx context.Context, m Inbound, f *store.Flow, prog *Program) (*Routing, error) {
 	st := prog.NewState("")
 	run := &store.FlowRun{WorkspaceID: m.Workspace.ID, ConversationID: m.Conversation.ID, FlowID: f.ID,
 		NodeID: st.Node, Vars: st.Vars}
@@ -144,7 +180,7 @@ func (r *Router) startRun(ctx context.Context, m agent.Routed, f *store.Flow, pr
 	return &s.out, r.save(ctx, s, f, run, st)
 }
 
-func (r *Router) continueRun(ctx context.Context, m agent.Routed, run *store.FlowRun) (*agent.Routing, error) {
+func (r *Router) continueRun(ctx context.Context, m Inbound, run *store.FlowRun) (*Routing, error) {
 	f, err := r.store.GetFlow(ctx, m.Workspace.ID, run.FlowID)
 	if err != nil {
 		return nil, err
@@ -173,7 +209,7 @@ func (r *Router) continueRun(ctx context.Context, m agent.Routed, run *store.Flo
 	if exit {
 		msg := prog.Flow.ExitMessage
 		if msg == "" {
-			msg = byLanguage(defaultExit, m.Workspace.Language)
+			msg = prompts.Message(m.Workspace.Language, prompts.FlowExit)
 		}
 		if err := s.Say(ctx, nil, msg, map[string]any{"exit": true}); err != nil {
 			return nil, err
@@ -219,8 +255,12 @@ func (r *Router) save(ctx context.Context, s *session, f *store.Flow, run *store
 	return nil
 }
 
-// rule answers with the first enabled response rule that matches.
-func (r *Router) rule(ctx context.Context, m agent.Routed) (*agent.Routing, error) {
+// Rule answers with the first enabled response rule that matches; nil
+// when none does, or when a human or a team handles the conversation.
+func (r *Router) Rule(ctx context.Context, m Inbound) (*Routing, error) {
+	if humanHandled(m.Conversation) {
+		return nil, nil
+	}
 	rules, err := r.store.ListResponseRules(ctx, m.Workspace.ID)
 	if err != nil {
 		return nil, err
@@ -271,14 +311,4 @@ func (r *Router) ruleMatcher(rule *store.ResponseRule) *Matcher {
 	}
 	r.rules[rule.ID] = cachedRule{updated: stamp, m: m}
 	return m
-}
-
-// RouterFor returns the router of s on its own action catalogue with opts
-// (stubs, mailer, production mode); model, when set, writes ai_reply steps
-// and the summaries of conversations a flow closes.
-func RouterFor(s store.Store, model agent.Model, opts tools.Options) *Router {
-	if model != nil {
-		opts.Summarizer = &agent.Summarizer{Model: model}
-	}
-	return NewRouter(s, tools.New(s, opts), RouterOptions{Model: model, Production: opts.Production})
 }

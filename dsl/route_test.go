@@ -12,6 +12,7 @@ import (
 
 	"github.com/causerie/causerie/agent"
 	"github.com/causerie/causerie/agent/agenttest"
+	"github.com/causerie/causerie/conversation"
 	"github.com/causerie/causerie/dsl"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/store/sqlite"
@@ -50,7 +51,7 @@ func TestRoutingOrder(t *testing.T) {
 
 		t.Run("response rules", func(t *testing.T) {
 			h := newHarness(t, s, setup{workspace: salon, flows: salonFlows})
-			out, err := h.a.HandleMessage(ctx, agent.Inbound{WorkspaceID: h.ws.ID, ConversationID: h.conv.ID, Text: "Vous êtes ouverts le samedi ?"})
+			out, err := h.a.Handle(ctx, conversation.Inbound{WorkspaceID: h.ws.ID, ConversationID: h.conv.ID, Text: "Vous êtes ouverts le samedi ?"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +74,7 @@ func TestRoutingOrder(t *testing.T) {
 			model := agenttest.New(t, agenttest.Step{Reply: "Bonjour ! Que puis-je pour vous ?"})
 			h := newHarness(t, s, setup{workspace: salon, flows: salonFlows,
 				model: agent.NewOpenAI(agent.OpenAIConfig{BaseURL: model.URL, Timeout: 2 * time.Second, MaxRetries: 1, Backoff: time.Millisecond})})
-			out, err := h.a.HandleMessage(ctx, agent.Inbound{WorkspaceID: h.ws.ID, ConversationID: h.conv.ID, Text: "Bonjour"})
+			out, err := h.a.Handle(ctx, conversation.Inbound{WorkspaceID: h.ws.ID, ConversationID: h.conv.ID, Text: "Bonjour"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -154,10 +155,9 @@ func TestRunSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s2.Close()
-	topts := tools.Options{Mailer: &mailbox{}}
 	h.s = s2
-	h.router = dsl.NewRouter(s2, tools.New(s2, topts), dsl.RouterOptions{})
-	h.a = agent.New(s2, agent.Options{Router: h.router, Tools: topts})
+	h.a = conversation.New(s2, conversation.Options{Mailer: &mailbox{}})
+	h.router = h.a.Router()
 	h.expect("05/12/2026", "À quelle heure")
 	h.say("10h")
 	h.expect("06 12 34 56 78", "te voir le 2026-12-05 à 10h")
@@ -203,7 +203,7 @@ func TestResumeAfterCrashDoesNotRepeatActions(t *testing.T) {
 		if err := s.UpdateFlowRun(ctx, r); err != nil {
 			t.Fatal(err)
 		}
-		out, err := h.a.HandleMessage(context.Background(), agent.Inbound{WorkspaceID: h.ws.ID, ConversationID: h.conv.ID, Text: "allô ?"})
+		out, err := h.a.Handle(context.Background(), conversation.Inbound{WorkspaceID: h.ws.ID, ConversationID: h.conv.ID, Text: "allô ?"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -248,12 +248,12 @@ func TestFlowUpdatedDuringARun(t *testing.T) {
 func TestConcurrentMessagesOneRun(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		h := newHarness(t, s, setup{workspace: salon, flows: []string{booking}})
-		other := agent.New(s, agent.Options{Router: dsl.NewRouter(s, tools.New(s, tools.Options{}), dsl.RouterOptions{})})
+		other := conversation.New(s, conversation.Options{})
 		h.say("rendez-vous")
 		errs := make(chan error, 2)
-		for _, a := range []*agent.Agent{h.a, other} {
+		for _, a := range []*conversation.Runtime{h.a, other} {
 			go func() {
-				_, err := a.HandleMessage(ctx, agent.Inbound{WorkspaceID: h.ws.ID, ConversationID: h.conv.ID, Text: "Coupe"})
+				_, err := a.Handle(ctx, conversation.Inbound{WorkspaceID: h.ws.ID, ConversationID: h.conv.ID, Text: "Coupe"})
 				errs <- err
 			}()
 		}

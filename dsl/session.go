@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/causerie/causerie/agent"
 	"github.com/causerie/causerie/prompts"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/tools"
@@ -27,22 +26,16 @@ type session struct {
 	visitor *store.Message
 	actor   string // "flow:<id>", "rule:<id>"
 	via     string // "flow:<key>", "rule:<name>"
-	onEvent func(agent.Event)
-	out     agent.Routing
+	obs     Observer
+	out     Routing
 	// trailFrom is the length of the run's trail before this turn: the
 	// nodes after it were visited now (see Router.save).
 	trailFrom int
 }
 
-func (r *Router) session(m agent.Routed, actor, via string) *session {
+func (r *Router) session(m Inbound, actor, via string) *session {
 	return &session{r: r, ws: m.Workspace, conv: m.Conversation, visitor: m.Message, actor: actor, via: via,
-		onEvent: m.OnEvent, out: agent.Routing{Handled: true, Via: via}}
-}
-
-func (s *session) emit(e agent.Event) {
-	if s.onEvent != nil {
-		s.onEvent(e)
-	}
+		obs: m.Observer, out: Routing{Via: via}}
 }
 
 // Language implements Env.
@@ -123,7 +116,9 @@ func (s *session) Say(ctx context.Context, n *Node, text string, meta map[string
 		return fmt.Errorf("store the flow's message: %w", err)
 	}
 	s.out.Replies = append(s.out.Replies, m)
-	s.emit(agent.Event{Kind: agent.EventReply, Text: text})
+	if s.obs != nil {
+		s.obs.Reply(m)
+	}
 	return nil
 }
 
@@ -139,9 +134,11 @@ func (s *session) Act(ctx context.Context, n *Node, key, action string, args map
 	if err != nil {
 		return tools.Result{}, err
 	}
-	at := agent.ActionTaken{Name: action, Args: raw, Result: res}
+	at := tools.ActionTaken{Name: action, Args: raw, Result: res}
 	s.out.Actions = append(s.out.Actions, at)
-	s.emit(agent.Event{Kind: agent.EventAction, Action: &at})
+	if s.obs != nil {
+		s.obs.Action(at)
+	}
 	return res, nil
 }
 
@@ -168,7 +165,7 @@ func (s *session) Generate(ctx context.Context, n *Node, req AIRequest) (string,
 	if err != nil {
 		return "", err
 	}
-	msgs := []agent.Message{{Role: agent.RoleSystem, Content: system}}
+	msgs := []ChatMessage{{Role: "system", Content: system}}
 	history, err := s.r.store.ListMessages(ctx, s.ws.ID, s.conv.ID, store.MessageFilter{Last: 20})
 	if err != nil {
 		return "", err
@@ -176,21 +173,20 @@ func (s *session) Generate(ctx context.Context, n *Node, req AIRequest) (string,
 	for _, m := range history {
 		switch m.Role {
 		case store.RoleVisitor:
-			msgs = append(msgs, agent.Message{Role: agent.RoleUser, Content: m.Text})
+			msgs = append(msgs, ChatMessage{Role: "user", Content: m.Text})
 		case store.RoleAIAgent, store.RoleHuman:
-			msgs = append(msgs, agent.Message{Role: agent.RoleAssistant, Content: m.Text})
+			msgs = append(msgs, ChatMessage{Role: "assistant", Content: m.Text})
 		}
 	}
-	if msgs[len(msgs)-1].Role != agent.RoleUser {
+	if msgs[len(msgs)-1].Role != "user" {
 		// The model answers a user turn: say what is expected.
-		msgs = append(msgs, agent.Message{Role: agent.RoleUser, Content: "(Write the next message to the contact now.)"})
+		msgs = append(msgs, ChatMessage{Role: "user", Content: prompts.WriteNext()})
 	}
-	temp := req.Temperature
-	resp, err := model.Chat(ctx, agent.Request{Model: req.Model, Messages: msgs, Temperature: &temp, MaxTokens: req.MaxTokens})
+	resp, err := model.Complete(ctx, Completion{Model: req.Model, Messages: msgs, Temperature: req.Temperature, MaxTokens: req.MaxTokens})
 	if err != nil {
 		return "", err
 	}
-	text := strings.TrimSpace(resp.Content)
+	text := strings.TrimSpace(resp)
 	if text == "" {
 		return "", fmt.Errorf("the model answered with no text")
 	}

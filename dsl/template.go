@@ -1,14 +1,10 @@
 package dsl
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/causerie/causerie/tools"
 )
-
-// placeholder is a {{variable.path}}, as package tools writes them.
-var placeholder = regexp.MustCompile(`\{\{\s*([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)\s*\}\}`)
 
 // scope is what templates and expressions of a running flow see: the
 // flow's variables over the context (contact, conversation, workspace).
@@ -27,13 +23,8 @@ func (s scope) lookup(path string) (any, bool) {
 // render replaces each {{path}} with its value; a variable without a value
 // yet renders as nothing, so a message never shows braces to a visitor.
 func (s scope) render(text string) string {
-	if !strings.Contains(text, "{{") {
-		return text
-	}
-	return placeholder.ReplaceAllStringFunc(text, func(m string) string {
-		v, _ := s.lookup(placeholder.FindStringSubmatch(m)[1])
-		return tools.Format(v)
-	})
+	out, _ := tools.Template{Lookup: s.lookup, Missing: tools.MissingBlank}.Render(text)
+	return out
 }
 
 // env merges the scope into one map, for expressions.
@@ -51,8 +42,8 @@ func (s scope) env() map[string]any {
 // templateRoots returns the first name of each {{path}} in text.
 func templateRoots(text string) []string {
 	var out []string
-	for _, m := range placeholder.FindAllStringSubmatch(text, -1) {
-		root, _, _ := strings.Cut(m[1], ".")
+	for _, p := range tools.Placeholders(text) {
+		root, _, _ := strings.Cut(p, ".")
 		out = append(out, root)
 	}
 	return out

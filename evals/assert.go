@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/causerie/causerie/agent"
+	"github.com/causerie/causerie/conversation"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/tools"
 )
@@ -25,8 +25,8 @@ func (f Failure) String() string {
 
 // observed is what a trial did and left.
 type observed struct {
-	turns   []*agent.Outcome
-	actions []agent.ActionTaken
+	turns   []*conversation.Outcome
+	actions []tools.ActionTaken
 	conv    *store.Conversation
 	contact *store.Contact
 	tasks   []*store.Task
@@ -86,7 +86,7 @@ func show(v any) string {
 	return string(b)
 }
 
-func describeActions(as []agent.ActionTaken) string {
+func describeActions(as []tools.ActionTaken) string {
 	if len(as) == 0 {
 		return "no action"
 	}

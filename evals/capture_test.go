@@ -8,6 +8,7 @@ import (
 
 	"github.com/causerie/causerie/agent"
 	"github.com/causerie/causerie/agent/agenttest"
+	"github.com/causerie/causerie/conversation"
 	"github.com/causerie/causerie/evals"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/store/storetest"
@@ -36,13 +37,13 @@ func TestCaptureRoundTrip(t *testing.T) {
 	}
 	agents, _ := s.ListAIAgents(ctx, res.Workspace.ID)
 	srv := agenttest.New(t, steps...)
-	a := agent.New(s, agent.Options{Model: agent.NewOpenAI(agent.OpenAIConfig{BaseURL: srv.URL})})
-	conv, err := agent.Start(ctx, s, res.Workspace, &store.Contact{Name: "Zoé", Email: "zoe@example.fr"}, "web", agents[0].ID)
+	rt := conversation.New(s, conversation.Options{Model: agent.NewOpenAI(agent.OpenAIConfig{BaseURL: srv.URL})})
+	conv, err := rt.Start(ctx, res.Workspace, &store.Contact{Name: "Zoé", Email: "zoe@example.fr"}, "web", agents[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, text := range []string{"Mon budget est de 90 €, je suis intéressée", "Rappelez-moi demain"} {
-		if _, err := a.HandleMessage(ctx, agent.Inbound{WorkspaceID: res.Workspace.ID, ConversationID: conv.ID, Text: text}); err != nil {
+		if _, err := rt.Handle(ctx, conversation.Inbound{WorkspaceID: res.Workspace.ID, ConversationID: conv.ID, Text: text}); err != nil {
 			t.Fatal(err)
 		}
 	}

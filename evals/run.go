@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"github.com/causerie/causerie/agent"
+	"github.com/causerie/causerie/conversation"
 	"github.com/causerie/causerie/dsl"
 	"github.com/causerie/causerie/rag"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/store/sqlite"
-	"github.com/causerie/causerie/tools"
 	"github.com/causerie/causerie/workspace"
 )
 
@@ -355,13 +355,11 @@ func runTrial(ctx context.Context, r *suiteRun, c *Case, trial int, opts Options
 	}
 	stub := &stubs{list: c.HTTP}
 	mails := &mailbox{}
-	aopts := agent.Options{Model: model, Now: func() time.Time { return r.s.now },
-		Tools: tools.Options{HTTPTransport: stub, Mailer: mails, Knowledge: &rag.Searcher{Store: st, Embedder: emb}}}
-	// Flows and response rules answer first, as in production, with the
-	// trial's stubs and mailbox.
-	aopts.Router = dsl.RouterFor(st, model, aopts.Tools)
-	a := agent.New(st, aopts)
-	conv, err := applySetup(ctx, st, n, ag, c, r.s.now)
+	// The pipeline as in production (flows and response rules first),
+	// with the trial's stubs and mailbox.
+	rt := conversation.New(st, conversation.Options{Model: model, Embedder: emb, HTTPTransport: stub, Mailer: mails,
+		Now: func() time.Time { return r.s.now }})
+	conv, err := applySetup(ctx, rt, n, ag, c, r.s.now)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -369,15 +367,15 @@ func runTrial(ctx context.Context, r *suiteRun, c *Case, trial int, opts Options
 	o := &observed{}
 	for i, turn := range c.Turns {
 		tp.setTurn(i + 1)
-		in := agent.Inbound{WorkspaceID: n.ws.ID, ConversationID: conv.ID, Text: turn.Visitor}
+		in := conversation.Inbound{WorkspaceID: n.ws.ID, ConversationID: conv.ID, Text: turn.Visitor}
 		if turn.Audio != "" {
 			data, err := os.ReadFile(r.s.Path(turn.Audio))
 			if err != nil {
 				return fail("turn %d: %v", i+1, err)
 			}
-			in.Audio = []agent.Audio{{Name: filepath.Base(turn.Audio), Data: data}}
+			in.Audio = []conversation.Audio{{Name: filepath.Base(turn.Audio), Data: data}}
 		}
-		out, err := a.HandleMessage(ctx, in)
+		out, err := rt.Handle(ctx, in)
 		if err != nil {
 			return fail("turn %d: %v", i+1, err)
 		}
@@ -426,7 +424,7 @@ func runTrial(ctx context.Context, r *suiteRun, c *Case, trial int, opts Options
 }
 
 // transcript renders a turn for reports.
-func transcript(n int, t Turn, out *agent.Outcome) []string {
+func transcript(n int, t Turn, out *conversation.Outcome) []string {
 	visitor := t.Visitor
 	if t.Audio != "" {
 		visitor = fmt.Sprintf("(audio %s) %s", t.Audio, out.Visitor.Text)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/causerie/causerie/agent"
+	"github.com/causerie/causerie/conversation"
 	"github.com/causerie/causerie/internal/suggest"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/tools"
@@ -156,7 +156,7 @@ func (n *names) describe(a store.Assignee) Assignee {
 
 // applySetup creates the case's contact and conversation (handled by ag
 // unless the setup says otherwise) and its earlier messages.
-func applySetup(ctx context.Context, st store.Store, n *names, ag *store.AIAgent, c *Case, now time.Time) (*store.Conversation, error) {
+func applySetup(ctx context.Context, rt *conversation.Runtime, n *names, ag *store.AIAgent, c *Case, now time.Time) (*store.Conversation, error) {
 	cs := c.Setup.Contact
 	contact := &store.Contact{Name: cs.Name, Email: cs.Email, Phone: cs.Phone, Tags: cs.Tags, Fields: map[string]any{}}
 	if contact.Name == "" {
@@ -180,7 +180,8 @@ func applySetup(ctx context.Context, st store.Store, n *names, ag *store.AIAgent
 		}
 		contact.Fields[f.Key] = nv
 	}
-	conv, err := agent.Start(ctx, st, n.ws, contact, "eval", ag.ID)
+	st := rt.Store()
+	conv, err := rt.Start(ctx, n.ws, contact, "eval", ag.ID)
 	if err != nil {
 		return nil, err
 	}

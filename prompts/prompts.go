@@ -98,3 +98,24 @@ func render(name string, data any) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// RepeatedCall tells the model that it repeated a tool call of the same
+// turn, whose earlier result was previous (JSON).
+func RepeatedCall(previous string) string { return fragment("repeated_call", previous) }
+
+// HumanWrote shows the model a message a human agent sent.
+func HumanWrote(text string) string { return fragment("human_wrote", text) }
+
+// WriteNext asks the model for the next message when the history ends
+// with one of its own.
+func WriteNext() string { return fragment("write_next", nil) }
+
+// fragment renders a short text of fragments.tmpl; they take no data that
+// could fail, so a failure is a programming error.
+func fragment(name string, data any) string {
+	s, err := render(name, data)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}

@@ -64,3 +64,16 @@ func TestTokensAndFit(t *testing.T) {
 		t.Errorf("Fit = %d, want the newest kept even over budget", n)
 	}
 }
+
+func TestFragments(t *testing.T) {
+	t.Parallel()
+	if got := prompts.RepeatedCall(`{"ok":true}`); !strings.Contains(got, `Its result was: {"ok":true}. Do not call it again`) {
+		t.Errorf("RepeatedCall = %q", got)
+	}
+	if got := prompts.HumanWrote("Bonjour"); got != "(a human agent of the team wrote:) Bonjour" {
+		t.Errorf("HumanWrote = %q", got)
+	}
+	if got := prompts.WriteNext(); got != "(Write the next message to the contact now.)" {
+		t.Errorf("WriteNext = %q", got)
+	}
+}

@@ -77,9 +77,19 @@ func IdempotencyKey(conversationID string, turn int64, index int) string {
 // Summarizer writes the summary of a conversation being closed and picks
 // its closing note.
 type Summarizer interface {
-	// Summarize summarises messages (the last SummaryMessages) and, when
-	// closingNotes is not empty, picks the one that fits ("" for none).
-	Summarize(ctx context.Context, messages []*store.Message, closingNotes []string) (Summary, error)
+	// Summarize summarises the request's messages (the last
+	// SummaryMessages) and, when it offers closing notes, picks the one
+	// that fits ("" for none).
+	Summarize(ctx context.Context, req SummaryRequest) (Summary, error)
+}
+
+// SummaryRequest is what a Summarizer summarises.
+type SummaryRequest struct {
+	// Language is the conversation's (the workspace's) language, which
+	// the summary is written in.
+	Language     string
+	Messages     []*store.Message
+	ClosingNotes []string
 }
 
 // Summary is what a Summarizer writes.

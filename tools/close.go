@@ -87,7 +87,7 @@ func summarizeBeforeClose(ctx context.Context, x *Exec) Result {
 			choices = append(choices, n.name)
 		}
 	}
-	summary, err := sum.Summarize(ctx, msgs, choices)
+	summary, err := sum.Summarize(ctx, SummaryRequest{Language: x.Workspace.Language, Messages: msgs, ClosingNotes: choices})
 	if err != nil {
 		// Closing matters more than its summary: close without one.
 		x.Outcome = fmt.Errorf("summary failed: %w", err)

@@ -15,11 +15,14 @@ import (
 // recordingSummarizer summarises by counting, picks the last closing note
 // offered, and keeps what it was given.
 type recordingSummarizer struct {
-	got   [][]*store.Message
-	notes [][]string
+	got       [][]*store.Message
+	notes     [][]string
+	languages []string
 }
 
-func (r *recordingSummarizer) Summarize(_ context.Context, msgs []*store.Message, notes []string) (tools.Summary, error) {
+func (r *recordingSummarizer) Summarize(_ context.Context, req tools.SummaryRequest) (tools.Summary, error) {
+	msgs, notes := req.Messages, req.ClosingNotes
+	r.languages = append(r.languages, req.Language)
 	r.got = append(r.got, msgs)
 	r.notes = append(r.notes, notes)
 	s := tools.Summary{Text: fmt.Sprintf("%d messages, from %q to %q", len(msgs), msgs[0].Text, msgs[len(msgs)-1].Text)}
@@ -47,6 +50,10 @@ func TestCloseConversation(t *testing.T) {
 		// Seed 002: the summary covers the last 20 messages only.
 		if want := `20 messages, from "m6" to "m25"`; conv.Summary != want {
 			t.Errorf("summary = %q, want %q", conv.Summary, want)
+		}
+		// The summary is written in the workspace's language.
+		if l := sum.languages[len(sum.languages)-1]; l != fx.ws.Language || l == "" {
+			t.Errorf("summarizer asked for language %q, want %q", l, fx.ws.Language)
 		}
 		closed := fx.events("conversation.closed")
 		if len(closed) != 1 {

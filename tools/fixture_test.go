@@ -8,58 +8,30 @@ import (
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/store/storetest"
 	"github.com/causerie/causerie/tools"
-	"github.com/causerie/causerie/workspace"
+	"github.com/causerie/causerie/workspace/workspacetest"
 )
 
 var ctx = context.Background()
 
-// fixture is the salon workspace of examples/salon, applied to a fresh
-// store, with one contact in one open conversation.
+// fixture is the salon workspace of examples/salon, applied to a store
+// (workspacetest), with the action catalogue and one contact in one open
+// conversation.
 type fixture struct {
+	*workspacetest.Fixture
 	t    testing.TB
 	s    store.Store
 	ws   *store.Workspace
 	cat  *tools.Catalogue
 	conv *store.Conversation
-	// ids by name: users by email, teams, agents, stages, notes, tags.
+	// ids by name: users by email, teams, agents, stages, notes.
 	users, teams, agents, stages, notes map[string]string
 }
 
 func newFixture(t testing.TB, s store.Store, opts tools.Options) *fixture {
 	t.Helper()
-	f, err := workspace.Load("../examples/salon/workspace.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Each fixture gets its own workspace, so tests can share a store.
-	f.Workspace.Slug = storetest.Name("salon")
-	res, err := workspace.Apply(ctx, s, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fx := &fixture{t: t, s: s, ws: res.Workspace, cat: tools.New(s, opts),
-		users: map[string]string{}, teams: map[string]string{}, agents: map[string]string{},
-		stages: map[string]string{}, notes: map[string]string{}}
-	users, _ := s.ListUsers(ctx, fx.ws.ID)
-	for _, u := range users {
-		fx.users[u.Email] = u.ID
-	}
-	teams, _ := s.ListTeams(ctx, fx.ws.ID)
-	for _, tm := range teams {
-		fx.teams[tm.Name] = tm.ID
-	}
-	agents, _ := s.ListAIAgents(ctx, fx.ws.ID)
-	for _, a := range agents {
-		fx.agents[a.Name] = a.ID
-	}
-	stages, _ := s.ListLifecycleStages(ctx, fx.ws.ID)
-	for _, st := range stages {
-		fx.stages[st.Name] = st.ID
-	}
-	notes, _ := s.ListLabels(ctx, fx.ws.ID, store.ClosingNote)
-	for _, n := range notes {
-		fx.notes[n.Name] = n.ID
-	}
+	w := workspacetest.Salon(t, s)
+	fx := &fixture{Fixture: w, t: t, s: s, ws: w.Workspace, cat: tools.New(s, opts),
+		users: w.Users, teams: w.Teams, agents: w.Agents, stages: w.Stages, notes: w.Notes}
 	fx.conv = fx.newConversation()
 	return fx
 }
@@ -67,17 +39,7 @@ func newFixture(t testing.TB, s store.Store, opts tools.Options) *fixture {
 // newConversation opens a conversation with a new contact, assigned to
 // the salon's AI agent.
 func (fx *fixture) newConversation() *store.Conversation {
-	fx.t.Helper()
-	c := &store.Contact{WorkspaceID: fx.ws.ID, Name: "Camille Petit", Email: "camille@example.fr"}
-	if err := fx.s.CreateContact(ctx, c); err != nil {
-		fx.t.Fatal(err)
-	}
-	conv := &store.Conversation{WorkspaceID: fx.ws.ID, ContactID: c.ID, Channel: "web",
-		Assignee: store.Assignee{Type: store.AssigneeAIAgent, ID: fx.agents["Assistante Salon"]}}
-	if err := fx.s.CreateConversation(ctx, conv); err != nil {
-		fx.t.Fatal(err)
-	}
-	return conv
+	return fx.NewConversation(fx.agents["Assistante Salon"])
 }
 
 // call executes action with args (a JSON object) on the fixture's
@@ -98,34 +60,13 @@ func (fx *fixture) callOn(conv *store.Conversation, action, args, key string) to
 }
 
 // conversation reloads a conversation.
-func (fx *fixture) conversation(id string) *store.Conversation {
-	fx.t.Helper()
-	c, err := fx.s.GetConversation(ctx, fx.ws.ID, id)
-	if err != nil {
-		fx.t.Fatal(err)
-	}
-	return c
-}
+func (fx *fixture) conversation(id string) *store.Conversation { return fx.Conversation(id) }
 
 // contact reloads the fixture conversation's contact.
-func (fx *fixture) contact() *store.Contact {
-	fx.t.Helper()
-	c, err := fx.s.GetContact(ctx, fx.ws.ID, fx.conv.ContactID)
-	if err != nil {
-		fx.t.Fatal(err)
-	}
-	return c
-}
+func (fx *fixture) contact() *store.Contact { return fx.Contact(fx.conv.ContactID) }
 
 // events returns the events of a type in the fixture workspace.
-func (fx *fixture) events(typ string) []*store.Event {
-	fx.t.Helper()
-	es, err := fx.s.ListEvents(ctx, fx.ws.ID, store.EventFilter{Type: typ})
-	if err != nil {
-		fx.t.Fatal(err)
-	}
-	return es
-}
+func (fx *fixture) events(typ string) []*store.Event { return fx.Events("", typ) }
 
 func wantOK(t testing.TB, r tools.Result) {
 	t.Helper()

@@ -15,7 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/causerie/causerie/agent"
-	"github.com/causerie/causerie/dsl"
+	"github.com/causerie/causerie/conversation"
 	"github.com/causerie/causerie/rag"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/tools"
@@ -44,21 +44,20 @@ The model endpoint comes from OPENAI_API_KEY / OPENAI_BASE_URL and CAUSERIE_MODE
 			if err != nil {
 				return err
 			}
-			opts, err := agentOptions(s)
+			rt, err := newRuntime(s)
 			if err != nil {
 				return err
 			}
-			if opts.Model == nil {
+			if !rt.HasModel() {
 				fmt.Fprintf(out, "Note: %v.\nMessages that need the AI agent will get this explanation instead of a reply.\n\n", agent.ErrNoEndpoint)
 			}
-			a := agent.New(s, opts)
 			contact := &store.Contact{Name: "Visiteur (terminal)", Email: email}
-			conv, err := agent.Start(ctx, s, ws, contact, "cli", ag.ID)
+			conv, err := rt.Start(ctx, ws, contact, "cli", ag.ID)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(out, "Chatting with %s (%s). /contact shows the contact, /quit leaves.\n", ag.Name, ws.Name)
-			c := &chat{ctx: ctx, s: s, a: a, ws: ws, ag: ag, conv: conv, out: out}
+			c := &chat{ctx: ctx, s: s, rt: rt, ws: ws, ag: ag, conv: conv, out: out}
 			return c.loop(cmd.InOrStdin())
 		},
 	}
@@ -68,33 +67,28 @@ The model endpoint comes from OPENAI_API_KEY / OPENAI_BASE_URL and CAUSERIE_MODE
 	return cmd
 }
 
-// agentOptions builds the agent's options from the environment: the
-// model endpoint (none is not an error), SMTP, production mode, and the
-// knowledge search with the configured embedder.
-func agentOptions(s store.Store) (agent.Options, error) {
-	var opts agent.Options
+// newRuntime wires the conversation runtime from the environment: the
+// model endpoint (none is not an error: flows and rules answer without
+// one), SMTP, production mode, and knowledge search with the configured
+// embedder.
+func newRuntime(s store.Store) (*conversation.Runtime, error) {
+	var opts conversation.Options
 	mcfg, err := agent.OpenAIConfigFromEnv()
 	switch {
 	case errors.Is(err, agent.ErrNoEndpoint):
 	case err != nil:
-		return opts, err
+		return nil, err
 	default:
 		opts.Model = agent.NewOpenAI(mcfg)
 	}
-	mailer, err := tools.MailerFromEnv()
-	if err != nil {
-		return opts, err
+	if opts.Mailer, err = tools.MailerFromEnv(); err != nil {
+		return nil, err
 	}
-	emb, err := rag.EmbedderFromEnv()
-	if err != nil {
-		return opts, err
+	if opts.Embedder, err = rag.EmbedderFromEnv(); err != nil {
+		return nil, err
 	}
-	opts.Tools = tools.Options{Mailer: mailer, Production: os.Getenv("CAUSERIE_ENV") == "production",
-		Knowledge: &rag.Searcher{Store: s, Embedder: emb}}
-	// Flows and response rules answer before the AI agent, with or
-	// without a model.
-	opts.Router = dsl.RouterFor(s, opts.Model, opts.Tools)
-	return opts, nil
+	opts.Production = os.Getenv("CAUSERIE_ENV") == "production"
+	return conversation.New(s, opts), nil
 }
 
 func pickWorkspace(ctx context.Context, s store.Store, slug string) (*store.Workspace, error) {
@@ -162,7 +156,7 @@ func pickNamed[T any](items []T, nameOf func(T) string, want string, c choice) (
 type chat struct {
 	ctx  context.Context
 	s    store.Store
-	a    *agent.Agent
+	rt   *conversation.Runtime
 	ws   *store.Workspace
 	ag   *store.AIAgent
 	conv *store.Conversation
@@ -197,52 +191,81 @@ func (c *chat) loop(in io.Reader) error {
 				fmt.Fprintf(c.out, "cannot read %s: %v\n", path, err)
 				continue
 			}
-			c.send(agent.Inbound{Audio: []agent.Audio{{Name: filepath.Base(path), Data: data}}})
+			c.send(conversation.Inbound{Audio: []conversation.Audio{{Name: filepath.Base(path), Data: data}}})
 			continue
 		case strings.HasPrefix(line, "/"):
 			fmt.Fprintln(c.out, "commands: /contact, /audio FILE, /quit")
 			continue
 		}
-		c.send(agent.Inbound{Text: line})
+		c.send(conversation.Inbound{Text: line})
 	}
 }
 
-func (c *chat) send(in agent.Inbound) {
+// send hands a message to the pipeline and shows what happens as it
+// happens: the conversation's events, until its turn ends.
+func (c *chat) send(in conversation.Inbound) {
 	in.WorkspaceID, in.ConversationID = c.ws.ID, c.conv.ID
+	ctx, stop := context.WithCancel(c.ctx)
+	defer stop()
+	events := c.rt.Subscribe(ctx, c.ws.ID, c.conv.ID)
+	type result struct {
+		out *conversation.Outcome
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := c.rt.Handle(c.ctx, in)
+		done <- result{out, err}
+	}()
 	speaking := false
-	in.OnEvent = func(e agent.Event) {
-		switch e.Kind {
-		case agent.EventAction:
-			if speaking {
-				fmt.Fprintln(c.out)
-				speaking = false
-			}
-			fmt.Fprintf(c.out, "  %s\n", describeAction(e.Action))
-		case agent.EventDelta:
-			if !speaking {
-				fmt.Fprintf(c.out, "%s: ", c.ag.Name)
-				speaking = true
-			}
-			fmt.Fprint(c.out, e.Text)
-		case agent.EventReply:
-			if speaking { // its text was streamed already
-				fmt.Fprintln(c.out)
-				speaking = false
-			} else {
-				fmt.Fprintf(c.out, "%s: %s\n", c.ag.Name, e.Text)
-			}
-		case agent.EventDropped:
-			if speaking {
-				fmt.Fprintln(c.out)
-				speaking = false
-			}
-			fmt.Fprintf(c.out, "  (reply not sent: %s no longer handles the conversation)\n", c.ag.Name)
+	endLine := func() {
+		if speaking {
+			fmt.Fprintln(c.out)
+			speaking = false
 		}
 	}
-	out, err := c.a.HandleMessage(c.ctx, in)
-	if speaking {
-		fmt.Fprintln(c.out)
+	var res *result
+	// The turn has ended when Handle returned and, if the message was
+	// stored, its turn_ended event (published before Handle returns) has
+	// been read: every event of the turn is shown, in order.
+	for turnEnded := false; res == nil || (!turnEnded && res.out != nil && events != nil); {
+		select {
+		case r := <-done:
+			res = &r
+		case e, ok := <-events:
+			if !ok {
+				events = nil // too slow and dropped: the outcome still comes
+				continue
+			}
+			switch e.Kind {
+			case conversation.EventAction:
+				endLine()
+				fmt.Fprintf(c.out, "  %s\n", describeAction(e.Action))
+			case conversation.EventDelta:
+				if !speaking {
+					fmt.Fprintf(c.out, "%s: ", c.ag.Name)
+					speaking = true
+				}
+				fmt.Fprint(c.out, e.Text)
+			case conversation.EventMessage:
+				if e.Message.Role == store.RoleVisitor {
+					continue
+				}
+				if speaking { // its text was streamed already
+					endLine()
+				} else {
+					fmt.Fprintf(c.out, "%s: %s\n", c.ag.Name, e.Message.Text)
+				}
+			case conversation.EventDropped:
+				endLine()
+				fmt.Fprintf(c.out, "  (reply not sent: %s no longer handles the conversation)\n", c.ag.Name)
+			case conversation.EventTurnEnded:
+				turnEnded = true
+			}
+		}
 	}
+	endLine()
+	out, err := res.out, res.err
 	switch {
 	case err != nil:
 		fmt.Fprintf(c.out, "error: %v\n", err)
@@ -274,7 +297,7 @@ func (c *chat) send(in agent.Inbound) {
 
 // describeAction shows an action the way an admin reads it:
 // "assign → @Équipe de Planification (round robin) → Marie Dubois".
-func describeAction(a *agent.ActionTaken) string {
+func describeAction(a *tools.ActionTaken) string {
 	r := a.Result
 	if !r.OK {
 		return fmt.Sprintf("%s %s → failed: %s", a.Name, compact(a.Args), r.Message)

@@ -1,4 +1,4 @@
-package agent_test
+package conversation_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/causerie/causerie/agent"
 	"github.com/causerie/causerie/agent/agenttest"
+	"github.com/causerie/causerie/conversation"
 	"github.com/causerie/causerie/store/storetest"
 )
 
@@ -33,7 +34,7 @@ func BenchmarkTurn(b *testing.B) {
 	srv := agenttest.New(b)
 	e := newBenchEnv(b, s, srv)
 	model := &timedModel{Model: agent.NewOpenAI(agent.OpenAIConfig{BaseURL: srv.URL})}
-	a := agent.New(s, agent.Options{Model: model})
+	a := conversation.New(s, conversation.Options{Model: model})
 	var overheads []time.Duration
 	b.ReportAllocs()
 	for b.Loop() {
@@ -49,7 +50,7 @@ func BenchmarkTurn(b *testing.B) {
 		model.spent = 0
 		b.StartTimer()
 		start := time.Now()
-		out, err := a.HandleMessage(ctx, agent.Inbound{WorkspaceID: e.ws.ID, ConversationID: conv.ID, Text: "Budget 150 €, et je veux une coloration"})
+		out, err := a.Handle(ctx, conversation.Inbound{WorkspaceID: e.ws.ID, ConversationID: conv.ID, Text: "Budget 150 €, et je veux une coloration"})
 		total := time.Since(start)
 		if err != nil || out.Reply == nil || len(out.Actions) != 2 {
 			b.Fatalf("turn: %v %+v", err, out)

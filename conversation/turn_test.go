@@ -1,6 +1,7 @@
-package agent_test
+package conversation_test
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -9,18 +10,24 @@ import (
 
 	"github.com/causerie/causerie/agent"
 	"github.com/causerie/causerie/agent/agenttest"
+	"github.com/causerie/causerie/conversation"
+	"github.com/causerie/causerie/prompts"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/store/storetest"
-	"github.com/causerie/causerie/workspace"
+	"github.com/causerie/causerie/tools"
+	"github.com/causerie/causerie/workspace/workspacetest"
 )
+
+var ctx = context.Background()
 
 // env is the salon workspace on a fresh store, a scripted model, and one
 // conversation of a new contact handled by the salon's AI agent.
 type env struct {
+	*workspacetest.Fixture
 	t     testing.TB
 	s     store.Store
 	srv   *agenttest.Server
-	a     *agent.Agent
+	a     *conversation.Runtime
 	ws    *store.Workspace
 	conv  *store.Conversation
 	agent *store.AIAgent
@@ -36,41 +43,39 @@ func newBenchEnv(b *testing.B, s store.Store, srv *agenttest.Server) *env { retu
 
 func newEnvOn(t testing.TB, s store.Store, srv *agenttest.Server) *env {
 	t.Helper()
-	f, err := workspace.Load("../examples/salon/workspace.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Workspace.Slug = storetest.Name("salon")
-	res, err := workspace.Apply(ctx, s, f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fx := workspacetest.Salon(t, s)
 	m := agent.NewOpenAI(agent.OpenAIConfig{BaseURL: srv.URL, Timeout: 2 * time.Second, MaxRetries: 2, Backoff: time.Millisecond})
-	e := &env{t: t, s: s, srv: srv, ws: res.Workspace,
-		a: agent.New(s, agent.Options{Model: m, Now: func() time.Time { return time.Date(2026, 11, 21, 10, 30, 0, 0, time.UTC) }})}
-	agents, _ := s.ListAIAgents(ctx, e.ws.ID)
-	e.agent = agents[0]
+	e := &env{Fixture: fx, t: t, s: s, srv: srv, ws: fx.Workspace,
+		a: conversation.New(s, conversation.Options{Model: m, Now: func() time.Time { return time.Date(2026, 11, 21, 10, 30, 0, 0, time.UTC) }})}
+	e.agent = fx.FirstAgent()
 	e.conv = e.newConversation()
 	return e
 }
 
-func (e *env) newConversation() *store.Conversation {
+func (e *env) newConversation() *store.Conversation { return e.NewConversation(e.agent.ID) }
+
+// watch subscribes to the conversation, runs send and returns the events
+// published until a turn ended.
+func (e *env) watch(send func()) []conversation.Event {
 	e.t.Helper()
-	c := &store.Contact{WorkspaceID: e.ws.ID, Name: "Camille Petit", Email: "camille@example.fr"}
-	if err := e.s.CreateContact(ctx, c); err != nil {
-		e.t.Fatal(err)
+	sub, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ch := e.a.Subscribe(sub, e.ws.ID, e.conv.ID)
+	send()
+	var out []conversation.Event
+	for ev := range ch {
+		out = append(out, ev)
+		if ev.Kind == conversation.EventTurnEnded {
+			return out
+		}
 	}
-	conv := &store.Conversation{WorkspaceID: e.ws.ID, ContactID: c.ID, Channel: "web",
-		Assignee: store.Assignee{Type: store.AssigneeAIAgent, ID: e.agent.ID}}
-	if err := e.s.CreateConversation(ctx, conv); err != nil {
-		e.t.Fatal(err)
-	}
-	return conv
+	e.t.Fatal("the subscription ended before the turn")
+	return nil
 }
 
-func (e *env) send(text string) *agent.Outcome {
+func (e *env) send(text string) *conversation.Outcome {
 	e.t.Helper()
-	out, err := e.a.HandleMessage(ctx, agent.Inbound{WorkspaceID: e.ws.ID, ConversationID: e.conv.ID, Text: text})
+	out, err := e.a.Handle(ctx, conversation.Inbound{WorkspaceID: e.ws.ID, ConversationID: e.conv.ID, Text: text})
 	if err != nil {
 		e.t.Fatalf("HandleMessage(%q): %v", text, err)
 	}
@@ -125,7 +130,7 @@ func toolResult(t *testing.T, req agenttest.Request, callID string) map[string]a
 	return nil
 }
 
-func names(actions []agent.ActionTaken) []string {
+func names(actions []tools.ActionTaken) []string {
 	var out []string
 	for _, a := range actions {
 		out = append(out, a.Name)
@@ -223,15 +228,28 @@ func TestSeedSaveBudgetAndReplyVariables(t *testing.T) {
 		agenttest.Step{Reply: "Merci pour ta réservation. Nous sommes impatients de te voir le $contact.bookingdate à {{contact.bookingtime}} (budget : $contact.budget €)."},
 	)
 	var deltas strings.Builder
-	out, err := e.a.HandleMessage(ctx, agent.Inbound{WorkspaceID: e.ws.ID, ConversationID: e.conv.ID,
-		Text: "Une coupe le 5 décembre à 14h30, budget 150 €",
-		OnEvent: func(ev agent.Event) {
-			if ev.Kind == agent.EventDelta {
-				deltas.WriteString(ev.Text)
-			}
-		}})
-	if err != nil {
-		t.Fatal(err)
+	var out *conversation.Outcome
+	events := e.watch(func() {
+		var err error
+		out, err = e.a.Handle(ctx, conversation.Inbound{WorkspaceID: e.ws.ID, ConversationID: e.conv.ID,
+			Text: "Une coupe le 5 décembre à 14h30, budget 150 €"})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	var kinds []conversation.EventKind
+	for _, ev := range events {
+		if ev.Kind == conversation.EventDelta {
+			deltas.WriteString(ev.Text)
+		} else {
+			kinds = append(kinds, ev.Kind)
+		}
+	}
+	// Subscribers see the turn in order: the visitor's message, the
+	// action, the reply, the end of the turn.
+	if want := []conversation.EventKind{conversation.EventMessage, conversation.EventAction, conversation.EventMessage,
+		conversation.EventTurnEnded}; !slices.Equal(kinds, want) {
+		t.Errorf("events %v, want %v", kinds, want)
 	}
 	want := "Merci pour ta réservation. Nous sommes impatients de te voir le 2026-12-05 à 14h30 (budget : 150 €)."
 	if out.Reply == nil || out.Reply.Text != want {
@@ -425,13 +443,13 @@ func TestTurnFailurePaths(t *testing.T) {
 	t.Run("model down: fallback and event", func(t *testing.T) {
 		e := newEnv(t, storetest.OpenSQLite(t), agenttest.Step{Status: 503}, agenttest.Step{Status: 503}, agenttest.Step{Status: 503})
 		out := e.send("Bonjour")
-		if !out.Fallback || out.Reply.Text != agent.DefaultFallback["fr"] || len(e.events("model.failed")) != 1 {
+		if !out.Fallback || out.Reply.Text != prompts.Message("fr", prompts.FallbackAgent) || len(e.events("model.failed")) != 1 {
 			t.Errorf("outcome %+v, events %d", out, len(e.events("model.failed")))
 		}
 	})
 	t.Run("timeout", func(t *testing.T) {
 		e := newEnv(t, storetest.OpenSQLite(t), agenttest.Step{Delay: 5 * time.Second}, agenttest.Step{Reply: "Me voici."})
-		e.a = agent.New(e.s, agent.Options{Model: agent.NewOpenAI(agent.OpenAIConfig{BaseURL: e.srv.URL, Timeout: 100 * time.Millisecond, Backoff: time.Millisecond})})
+		e.a = conversation.New(e.s, conversation.Options{Model: agent.NewOpenAI(agent.OpenAIConfig{BaseURL: e.srv.URL, Timeout: 100 * time.Millisecond, Backoff: time.Millisecond})})
 		if out := e.send("Bonjour"); out.Reply == nil || out.Reply.Text != "Me voici." {
 			t.Errorf("outcome %+v", out)
 		}
@@ -440,8 +458,7 @@ func TestTurnFailurePaths(t *testing.T) {
 		c := []agenttest.ToolCall{call("t1", "tag_contact", `{"tag":"nouveau-client"}`)}
 		e := newEnv(t, storetest.OpenSQLite(t),
 			agenttest.Step{ToolCalls: c, CutAfter: 3}, agenttest.Step{ToolCalls: c}, agenttest.Step{Reply: "Bienvenue !"})
-		out, err := e.a.HandleMessage(ctx, agent.Inbound{WorkspaceID: e.ws.ID, ConversationID: e.conv.ID, Text: "Première visite",
-			OnEvent: func(agent.Event) {}})
+		out, err := e.a.Handle(ctx, conversation.Inbound{WorkspaceID: e.ws.ID, ConversationID: e.conv.ID, Text: "Première visite"})
 		if err != nil || out.Reply == nil || !slices.Contains(e.contact().Tags, "nouveau-client") {
 			t.Errorf("%v %+v tags %v", err, out, e.contact().Tags)
 		}
@@ -451,9 +468,9 @@ func TestTurnFailurePaths(t *testing.T) {
 func TestNoModelConfigured(t *testing.T) {
 	s := storetest.OpenSQLite(t)
 	e := newEnv(t, s)
-	e.a = agent.New(s, agent.Options{})
+	e.a = conversation.New(s, conversation.Options{})
 	out := e.send("Bonjour")
-	if out.Reply != nil || out.Notice != agent.NoModelNotice || !strings.Contains(out.Notice, "OPENAI_API_KEY") {
+	if out.Reply != nil || out.Notice != conversation.NoModelNotice || !strings.Contains(out.Notice, "OPENAI_API_KEY") {
 		t.Errorf("outcome %+v", out)
 	}
 	if ms := e.messages(); len(ms) != 1 || ms[0].Text != "Bonjour" {
@@ -467,8 +484,8 @@ func TestAudioMessageIsTranscribed(t *testing.T) {
 		agenttest.Step{ToolCalls: []agenttest.ToolCall{call("s", "update_contact_fields", `{"fields":[{"field":"service","value":"Coloration"}]}`)}},
 		agenttest.Step{Reply: "C'est noté !"},
 	)
-	out, err := e.a.HandleMessage(ctx, agent.Inbound{WorkspaceID: e.ws.ID, ConversationID: e.conv.ID,
-		Audio: []agent.Audio{{Name: "vocal.ogg", ContentType: "audio/ogg", Data: []byte("OggS fake audio")}}})
+	out, err := e.a.Handle(ctx, conversation.Inbound{WorkspaceID: e.ws.ID, ConversationID: e.conv.ID,
+		Audio: []conversation.Audio{{Name: "vocal.ogg", ContentType: "audio/ogg", Data: []byte("OggS fake audio")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -478,8 +495,8 @@ func TestAudioMessageIsTranscribed(t *testing.T) {
 	if e.contact().Fields["service"] != "Coloration" || out.Reply == nil {
 		t.Errorf("the transcript did not drive the turn: %+v", out)
 	}
-	_, err = e.a.HandleMessage(ctx, agent.Inbound{WorkspaceID: e.ws.ID, ConversationID: e.conv.ID,
-		Audio: []agent.Audio{{Name: "note.txt", Data: []byte("x")}}})
+	_, err = e.a.Handle(ctx, conversation.Inbound{WorkspaceID: e.ws.ID, ConversationID: e.conv.ID,
+		Audio: []conversation.Audio{{Name: "note.txt", Data: []byte("x")}}})
 	if err == nil || !strings.Contains(err.Error(), "not supported") {
 		t.Errorf("unsupported format: %v", err)
 	}

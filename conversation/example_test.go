@@ -1,4 +1,4 @@
-package agent_test
+package conversation_test
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/causerie/causerie/agent"
 	"github.com/causerie/causerie/agent/agenttest"
+	"github.com/causerie/causerie/conversation"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/store/sqlite"
 	"github.com/causerie/causerie/workspace"
@@ -30,10 +31,10 @@ func Example() {
 		agenttest.Call("assign", `{"team": "Équipe de Planification", "method": "round_robin"}`),
 	}})
 	defer model.Close()
-	a := agent.New(s, agent.Options{Model: agent.NewOpenAI(agent.OpenAIConfig{BaseURL: model.URL})})
+	rt := conversation.New(s, conversation.Options{Model: agent.NewOpenAI(agent.OpenAIConfig{BaseURL: model.URL})})
 
-	conv, _ := agent.Start(ctx, s, res.Workspace, &store.Contact{Name: "Camille"}, "web", agents[0].ID)
-	out, err := a.HandleMessage(ctx, agent.Inbound{WorkspaceID: res.Workspace.ID, ConversationID: conv.ID,
+	conv, _ := rt.Start(ctx, res.Workspace, &store.Contact{Name: "Camille"}, "web", agents[0].ID)
+	out, err := rt.Handle(ctx, conversation.Inbound{WorkspaceID: res.Workspace.ID, ConversationID: conv.ID,
 		Text: "Je voudrais déplacer mon rendez-vous de mardi."})
 	if err != nil {
 		fmt.Println(err)

@@ -1,4 +1,4 @@
-package agent_test
+package conversation_test
 
 import (
 	"path/filepath"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/causerie/causerie/agent"
 	"github.com/causerie/causerie/agent/agenttest"
+	"github.com/causerie/causerie/conversation"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/store/postgres"
 	"github.com/causerie/causerie/store/sqlite"
@@ -56,17 +57,17 @@ func TestOneTurnAtATimeAcrossProcesses(t *testing.T) {
 				agenttest.Step{Reply: "Oui, c'est bien enregistré."},
 			)
 			model := agent.NewOpenAI(agent.OpenAIConfig{BaseURL: e.srv.URL, Timeout: 5 * time.Second})
-			agentA, agentB := agent.New(sa, agent.Options{Model: model}), agent.New(sb, agent.Options{Model: model})
+			agentA, agentB := conversation.New(sa, conversation.Options{Model: model}), conversation.New(sb, conversation.Options{Model: model})
 			var wg sync.WaitGroup
 			wg.Go(func() {
-				if _, err := agentA.HandleMessage(ctx, agent.Inbound{WorkspaceID: e.ws.ID, ConversationID: e.conv.ID, Text: "Mon budget est de 150 €"}); err != nil {
+				if _, err := agentA.Handle(ctx, conversation.Inbound{WorkspaceID: e.ws.ID, ConversationID: e.conv.ID, Text: "Mon budget est de 150 €"}); err != nil {
 					t.Error(err)
 				}
 			})
 			for len(e.srv.Requests()) == 0 { // turn 1 is at the model
 				time.Sleep(time.Millisecond)
 			}
-			second, err := agentB.HandleMessage(ctx, agent.Inbound{WorkspaceID: e.ws.ID, ConversationID: e.conv.ID, Text: "C'est bien noté ?"})
+			second, err := agentB.Handle(ctx, conversation.Inbound{WorkspaceID: e.ws.ID, ConversationID: e.conv.ID, Text: "C'est bien noté ?"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package agent_test
+package conversation_test
 
 import (
 	"strings"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/causerie/causerie/agent"
 	"github.com/causerie/causerie/agent/agenttest"
+	"github.com/causerie/causerie/conversation"
 	"github.com/causerie/causerie/rag"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/store/storetest"
@@ -28,9 +29,7 @@ func withKnowledge(t *testing.T, e *env, settings store.KnowledgeSettings) {
 		t.Fatal(err)
 	}
 	model := agent.NewOpenAI(agent.OpenAIConfig{BaseURL: e.srv.URL})
-	opts := agent.Options{Model: model}
-	opts.Tools.Knowledge = &rag.Searcher{Store: e.s, Embedder: rag.HashedLexical{}}
-	e.a = agent.New(e.s, opts)
+	e.a = conversation.New(e.s, conversation.Options{Model: model, Embedder: rag.HashedLexical{}})
 }
 
 func citationsOf(t *testing.T, e *env, m *store.Message) []any {
@@ -81,7 +80,7 @@ func TestGroundedReply(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		e := newEnv(t, s, agenttest.Step{Reply: "Le salon est fermé le lundi [1]."})
 		withKnowledge(t, e, store.KnowledgeSettings{Ground: true, TopK: 3})
-		out := e.send("Êtes-vous ouverts le lundi ?")
+		out := e.send("Le salon ouvre-t-il le lundi ?") // not the words of the Horaires response rule
 		sys := e.srv.Requests()[0].System()
 		if !strings.Contains(sys, "# Knowledge") || !strings.Contains(sys, "[1] Horaires et accès (https://salon-elegance.example/infos)") ||
 			!strings.Contains(sys, "fermé le dimanche et le lundi") {

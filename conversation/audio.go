@@ -1,4 +1,4 @@
-package agent
+package conversation
 
 import (
 	"bytes"
@@ -24,9 +24,9 @@ var AudioFormats = []string{"mp3", "wav", "flac", "m4a", "ogg", "oga", "opus", "
 
 // checkAudio refuses formats seed 002 does not list, before anything is
 // stored.
-func checkAudio(in Inbound) ([]store.Attachment, error) {
+func checkAudio(audio []Audio) ([]store.Attachment, error) {
 	var atts []store.Attachment
-	for _, au := range in.Audio {
+	for _, au := range audio {
 		ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(au.Name)), ".")
 		if !slices.Contains(AudioFormats, ext) {
 			return nil, fmt.Errorf("audio %q: format %q is not supported; use one of %s", au.Name, ext, strings.Join(AudioFormats, ", "))
@@ -37,13 +37,13 @@ func checkAudio(in Inbound) ([]store.Attachment, error) {
 }
 
 // transcribe turns the message's audio into text appended to its text.
-func (a *Agent) transcribe(ctx context.Context, in Inbound) (string, error) {
+func (r *Runtime) transcribe(ctx context.Context, in Inbound) (string, error) {
 	text := in.Text
-	if a.opts.Transcriber == nil {
+	if r.opts.Transcriber == nil {
 		return text, nil // stored as is; the turn explains that no model is configured
 	}
 	for _, au := range in.Audio {
-		t, err := a.opts.Transcriber.Transcribe(ctx, bytes.NewReader(au.Data), au.Name)
+		t, err := r.opts.Transcriber.Transcribe(ctx, bytes.NewReader(au.Data), au.Name)
 		if err != nil {
 			return text, err
 		}

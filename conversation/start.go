@@ -1,4 +1,4 @@
-package agent
+package conversation
 
 import (
 	"context"
@@ -7,15 +7,15 @@ import (
 	"github.com/causerie/causerie/store"
 )
 
-// Start opens a conversation on channel with contact (created if it has
+// Start opens a conversation on channel with contact (created when it has
 // no ID yet, at the workspace's default lifecycle stage), handled by the
-// AI agent aiAgentID ("" leaves it unassigned).
-func Start(ctx context.Context, s store.Store, ws *store.Workspace, contact *store.Contact, channel, aiAgentID string) (*store.Conversation, error) {
+// AI agent aiAgentID ("" leaves it unassigned, in the inbox queue).
+func (r *Runtime) Start(ctx context.Context, ws *store.Workspace, contact *store.Contact, channel, aiAgentID string) (*store.Conversation, error) {
 	conv := &store.Conversation{WorkspaceID: ws.ID, Channel: channel}
 	if aiAgentID != "" {
 		conv.Assignee = store.Assignee{Type: store.AssigneeAIAgent, ID: aiAgentID}
 	}
-	err := s.InTx(ctx, func(q store.Queries) error {
+	err := r.store.InTx(ctx, func(q store.Queries) error {
 		if contact.ID == "" {
 			contact.WorkspaceID = ws.ID
 			if contact.LifecycleStageID == "" {
@@ -33,5 +33,8 @@ func Start(ctx context.Context, s store.Store, ws *store.Workspace, contact *sto
 		return q.AppendEvent(ctx, &store.Event{WorkspaceID: ws.ID, ConversationID: conv.ID, Type: "conversation.opened",
 			Actor: "visitor", Payload: payload})
 	})
-	return conv, err
+	if err != nil {
+		return nil, err
+	}
+	return conv, nil
 }

@@ -1,0 +1,231 @@
+package conversation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/causerie/causerie/agent"
+	"github.com/causerie/causerie/dsl"
+	"github.com/causerie/causerie/store"
+	"github.com/causerie/causerie/tools"
+)
+
+// Inbound is a visitor's message, from any channel.
+type Inbound struct {
+	WorkspaceID    string
+	ConversationID string
+	Text           string
+	// Audio are audio attachments, transcribed into the message text.
+	Audio []Audio
+}
+
+// Outcome is what handling a visitor's message did.
+type Outcome struct {
+	// Visitor is the stored visitor message.
+	Visitor *store.Message
+	// Reply is the stored AI reply, nil when there is none.
+	Reply *store.Message
+	// Replies are all the messages sent to the visitor in order: the AI
+	// agent's, or a flow's or a response rule's.
+	Replies []*store.Message
+	// Via names what answered when it was not the AI agent: "flow:<key>",
+	// "rule:<name>".
+	Via     string
+	Actions []tools.ActionTaken
+	// Dropped is reply text the AI agent produced after it stopped
+	// handling the conversation; it was recorded, not sent.
+	Dropped string
+	// Fallback is set when Reply is the fallback message (the model
+	// failed, or looped on tools).
+	Fallback bool
+	// Waiting is set when the conversation is not an AI agent's: a human,
+	// a team or nobody handles it, and the message waits for them.
+	Waiting bool
+	// Notice explains why there is no reply when no model is configured.
+	Notice string
+	Usage  agent.Usage
+}
+
+// NoModelNotice is the notice given instead of a reply when no model
+// endpoint is configured.
+var NoModelNotice = "the AI agent cannot answer: " + agent.ErrNoEndpoint.Error()
+
+// Handle handles one visitor message: it stores it first (a closed
+// conversation reopens), waits for the conversation's previous turn to
+// finish, then offers it to the handlers in order — the active flow run,
+// a flow's trigger, a response rule, the conversation's assignee — until
+// one takes it. Every step is published to the conversation's
+// subscribers. An error after the message was stored leaves it stored:
+// Outcome.Visitor is set.
+func (r *Runtime) Handle(ctx context.Context, in Inbound) (*Outcome, error) {
+	out := &Outcome{}
+	audio, err := checkAudio(in.Audio)
+	if err != nil {
+		return nil, err
+	}
+	text, terr := r.transcribe(ctx, in)
+	holder := r.holder + "/" + store.NewID("turn")
+	visitor, conv, locked, err := r.storeVisitorMessage(ctx, in, text, audio, terr, holder)
+	if err != nil {
+		return nil, err
+	}
+	out.Visitor = visitor
+	obs := &publisher{r: r, ws: in.WorkspaceID, conv: in.ConversationID}
+	defer func() { r.hub.publish(Event{Kind: EventTurnEnded, WorkspaceID: in.WorkspaceID, ConversationID: in.ConversationID, Outcome: out}) }()
+	obs.message(visitor)
+	if conv.reopened {
+		obs.status("reopened", conv.Conversation)
+	}
+
+	unlock, err := r.lockTurn(ctx, in.WorkspaceID, in.ConversationID, holder, locked)
+	if err != nil {
+		return out, err
+	}
+	defer unlock()
+	c := conv.Conversation
+	if !locked { // another turn ran meanwhile: read the conversation again
+		if c, err = r.store.GetConversation(ctx, in.WorkspaceID, in.ConversationID); err != nil {
+			return out, err
+		}
+	}
+	ws, err := r.store.GetWorkspace(ctx, in.WorkspaceID)
+	if err != nil {
+		return out, err
+	}
+	m := &message{ws: ws, conv: c, visitor: visitor, transcriptionErr: terr, out: out, obs: obs}
+	for _, h := range r.handlers() {
+		handled, err := h.handle(ctx, m)
+		if err != nil {
+			return out, fmt.Errorf("%s: %w", h.name, err)
+		}
+		if handled {
+			break
+		}
+	}
+	return out, nil
+}
+
+// message is a stored visitor message on its way through the handlers.
+type message struct {
+	ws               *store.Workspace
+	conv             *store.Conversation
+	visitor          *store.Message
+	transcriptionErr error
+	out              *Outcome
+	obs              *publisher
+}
+
+// handler is one stage of the pipeline: handled reports that it took the
+// message, and the later stages do not see it.
+type handler struct {
+	name   string
+	handle func(ctx context.Context, m *message) (handled bool, err error)
+}
+
+// handlers are the stages, in order.
+func (r *Runtime) handlers() []handler {
+	return []handler{
+		{"continue the flow run", r.viaRouter(r.router.Continue)},
+		{"flow triggers", r.viaRouter(r.router.Trigger)},
+		{"response rules", r.viaRouter(r.router.Rule)},
+		{"the assignee", r.assignee},
+	}
+}
+
+// viaRouter adapts a flow router stage.
+func (r *Runtime) viaRouter(stage func(context.Context, dsl.Inbound) (*dsl.Routing, error)) func(context.Context, *message) (bool, error) {
+	return func(ctx context.Context, m *message) (bool, error) {
+		routing, err := stage(ctx, dsl.Inbound{Workspace: m.ws, Conversation: m.conv, Message: m.visitor, Observer: m.obs})
+		if err != nil || routing == nil {
+			return false, err
+		}
+		m.out.Replies, m.out.Actions, m.out.Via = routing.Replies, routing.Actions, routing.Via
+		return true, nil
+	}
+}
+
+// assignee hands the message to the conversation's AI agent; for a
+// human, a team or nobody, it waits for them.
+func (r *Runtime) assignee(ctx context.Context, m *message) (bool, error) {
+	if m.conv.Assignee.Type != store.AssigneeAIAgent {
+		m.out.Waiting = true
+		return true, nil
+	}
+	ag, err := r.store.GetAIAgent(ctx, m.ws.ID, m.conv.Assignee.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		m.out.Waiting = true // assigned to an AI agent that no longer exists
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if r.opts.Model == nil {
+		m.out.Notice = NoModelNotice
+		return true, nil
+	}
+	t := agent.Turn{Workspace: m.ws, Conversation: m.conv, Agent: ag, Visitor: m.visitor, Observer: m.obs}
+	if m.transcriptionErr != nil {
+		t.Unanswerable, t.UnanswerableEvent = m.transcriptionErr, "audio.transcription_failed"
+	}
+	res, err := r.agent.Run(ctx, t)
+	if res != nil {
+		m.out.Reply, m.out.Replies, m.out.Actions = res.Reply, res.Replies, res.Actions
+		m.out.Dropped, m.out.Fallback, m.out.Usage = res.Dropped, res.Fallback, res.Usage
+	}
+	return true, err
+}
+
+// storedConversation is the conversation as the visitor's message found
+// it.
+type storedConversation struct {
+	*store.Conversation
+	reopened bool
+}
+
+// storeVisitorMessage persists the message before anything else, and
+// reopens a closed conversation (only a visitor's message does). In the
+// same transaction it tries to take the turn, which is free unless
+// another message of the conversation is being answered; it reports
+// whether the turn was taken.
+func (r *Runtime) storeVisitorMessage(ctx context.Context, in Inbound, text string, audio []store.Attachment, terr error, holder string) (*store.Message, storedConversation, bool, error) {
+	m := &store.Message{WorkspaceID: in.WorkspaceID, ConversationID: in.ConversationID, Role: store.RoleVisitor,
+		Text: text, Attachments: audio}
+	switch {
+	case terr != nil:
+		m.Metadata = map[string]any{"transcription_error": terr.Error()}
+	case len(audio) > 0 && r.opts.Transcriber != nil:
+		m.Metadata = map[string]any{"transcribed": true}
+	}
+	var conv storedConversation
+	locked := false
+	err := r.store.InTx(ctx, func(q store.Queries) error {
+		c, err := q.LockConversation(ctx, in.WorkspaceID, in.ConversationID)
+		if err != nil {
+			return err
+		}
+		conv = storedConversation{Conversation: c}
+		if c.Status == store.StatusClosed {
+			c.Status, c.ClosedAt = store.StatusOpen, nil
+			if err := q.UpdateConversation(ctx, c); err != nil {
+				return err
+			}
+			if err := q.AppendEvent(ctx, &store.Event{WorkspaceID: in.WorkspaceID, ConversationID: c.ID,
+				Type: "conversation.reopened", Actor: "visitor", Payload: json.RawMessage(`{"reason":"new visitor message"}`)}); err != nil {
+				return err
+			}
+			conv.reopened = true
+		}
+		if err := q.AppendMessage(ctx, m); err != nil {
+			return err
+		}
+		locked, err = q.AcquireTurnLock(ctx, in.WorkspaceID, in.ConversationID, holder, time.Now().Add(r.opts.LockTTL))
+		return err
+	})
+	if err != nil {
+		return nil, storedConversation{}, false, fmt.Errorf("store the visitor's message: %w", err)
+	}
+	return m, conv, locked, nil
+}
