@@ -74,7 +74,9 @@ func (r *Runtime) Handle(ctx context.Context, in Inbound) (*Outcome, error) {
 	}
 	out.Visitor = visitor
 	obs := &publisher{r: r, ws: in.WorkspaceID, conv: in.ConversationID}
-	defer func() { r.hub.publish(Event{Kind: EventTurnEnded, WorkspaceID: in.WorkspaceID, ConversationID: in.ConversationID, Outcome: out}) }()
+	defer func() {
+		r.hub.publish(Event{Kind: EventTurnEnded, WorkspaceID: in.WorkspaceID, ConversationID: in.ConversationID, Outcome: out})
+	}()
 	obs.message(visitor)
 	if conv.reopened {
 		obs.status("reopened", conv.Conversation)
