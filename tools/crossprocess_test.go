@@ -2,13 +2,10 @@ package tools_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/causerie/causerie/store"
-	"github.com/causerie/causerie/store/postgres"
-	"github.com/causerie/causerie/store/sqlite"
 	"github.com/causerie/causerie/store/storetest"
 	"github.com/causerie/causerie/tools"
 )
@@ -17,34 +14,8 @@ import (
 // conversations assigned concurrently to a team of 4 through both give
 // every member 100 ± 1, and no conversation is assigned twice.
 func TestRoundRobinAcrossProcesses(t *testing.T) {
-	t.Run("postgres", func(t *testing.T) {
-		url := storetest.PostgresURL(t)
-		a, err := postgres.Open(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer a.Close()
-		b, err := postgres.Open(ctx, url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer b.Close()
-		roundRobinAcross(t, a, b)
-	})
-	t.Run("sqlite", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "causerie.db")
-		a, err := sqlite.Open(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer a.Close()
-		b, err := sqlite.Open(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer b.Close()
-		roundRobinAcross(t, a, b)
-	})
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, a store.Store) { roundRobinAcross(t, a, storetest.Reopen(t, a)) })
 }
 
 func roundRobinAcross(t *testing.T, a, b store.Store) {

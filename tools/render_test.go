@@ -58,3 +58,41 @@ func TestNumbersByCountry(t *testing.T) {
 		}
 	}
 }
+
+// One renderer serves actions (a missing variable fails), flows (it
+// renders as nothing) and AI replies (it stays as written); seed 002's
+// $contact.field means {{contact.field}} in all of them.
+func TestTemplateMissingPolicies(t *testing.T) {
+	t.Parallel()
+	vars := map[string]any{"contact": map[string]any{"name": "Camille", "bookingdate": nil}}
+	lookup := func(p string) (any, bool) { return tools.Lookup(vars, p) }
+	text := "Bonjour $contact.name, le {{contact.bookingdate}} ({{contact.nope}})"
+	for _, tc := range []struct {
+		missing tools.Missing
+		want    string
+		err     string
+	}{
+		{tools.MissingBlank, "Bonjour Camille, le  ()", ""},
+		{tools.MissingKept, "Bonjour Camille, le {{contact.bookingdate}} ({{contact.nope}})", ""},
+		{tools.MissingFails, "", "{{contact.bookingdate}} has no value yet"},
+	} {
+		got, err := tools.Template{Lookup: lookup, Missing: tc.missing}.Render(text)
+		switch {
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("missing %d: err %v, want %q", tc.missing, err, tc.err)
+		case tc.err == "" && (err != nil || got != tc.want):
+			t.Errorf("missing %d: %q, %v; want %q", tc.missing, got, err, tc.want)
+		}
+	}
+	if got, err := tools.Render("mail: $contact.name!", vars, tools.EscapeNone); err != nil || got != "mail: Camille!" {
+		t.Errorf("Render with $contact: %q, %v", got, err)
+	}
+	if got := tools.Placeholders("{{ workspace.name }} et $contact.email"); len(got) != 2 || got[0] != "workspace.name" || got[1] != "contact.email" {
+		t.Errorf("Placeholders = %q", got)
+	}
+	for text, want := range map[string]int{"Bonjour $conta": 8, "le {{ contact.x": 3, "fini.": 5, "prix 35 $ et": 12} {
+		if got := tools.HoldBack(text); got != want {
+			t.Errorf("HoldBack(%q) = %d, want %d", text, got, want)
+		}
+	}
+}

@@ -9,7 +9,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.OpenPostgres(t))
+	storetest.Run(t, storetest.OpenPostgres)
 }
 
 func TestMigrateIsIdempotentAndCreatesVector(t *testing.T) {

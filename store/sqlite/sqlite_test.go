@@ -10,7 +10,7 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, storetest.OpenSQLite(t))
+	storetest.Run(t, storetest.OpenSQLite)
 }
 
 func TestReopenKeepsData(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -26,16 +27,39 @@ const (
 	EnvRequirePostgres = "CAUSERIE_REQUIRE_POSTGRES"
 )
 
+// databases remembers where each store the helpers opened lives, so that
+// Reopen can open another handle on it.
+var databases sync.Map // store.Store → func(testing.TB) store.Store
+
 // OpenSQLite opens a fresh SQLite store in a temporary directory, closed
 // when the test ends.
 func OpenSQLite(t testing.TB) store.Store {
 	t.Helper()
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "causerie.db"))
-	if err != nil {
-		t.Fatalf("open sqlite store: %v", err)
+	path := filepath.Join(t.TempDir(), "causerie.db")
+	var open func(t testing.TB) store.Store
+	open = func(t testing.TB) store.Store {
+		t.Helper()
+		s, err := sqlite.Open(context.Background(), path)
+		if err != nil {
+			t.Fatalf("open sqlite store: %v", err)
+		}
+		t.Cleanup(func() { s.Close(); databases.Delete(s) })
+		databases.Store(s, open)
+		return s
 	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return open(t)
+}
+
+// Reopen opens another handle on the database of s (a store OpenSQLite or
+// OpenPostgres returned), as a second process would; it is closed when
+// the test ends.
+func Reopen(t testing.TB, s store.Store) store.Store {
+	t.Helper()
+	open, ok := databases.Load(s)
+	if !ok {
+		t.Fatalf("storetest.Reopen: the store was not opened by OpenSQLite or OpenPostgres")
+	}
+	return open.(func(testing.TB) store.Store)(t)
 }
 
 // PostgresURL returns a database URL whose search_path is a new schema of
@@ -85,12 +109,19 @@ func PostgresURL(t testing.TB) string {
 // PostgresURL), closed when the test ends.
 func OpenPostgres(t testing.TB) store.Store {
 	t.Helper()
-	s, err := postgres.Open(context.Background(), PostgresURL(t))
-	if err != nil {
-		t.Fatalf("open postgres store: %v", err)
+	url := PostgresURL(t)
+	var open func(t testing.TB) store.Store
+	open = func(t testing.TB) store.Store {
+		t.Helper()
+		s, err := postgres.Open(context.Background(), url)
+		if err != nil {
+			t.Fatalf("open postgres store: %v", err)
+		}
+		t.Cleanup(func() { s.Close(); databases.Delete(s) })
+		databases.Store(s, open)
+		return s
 	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return open(t)
 }
 
 // Each runs fn as a subtest on a fresh store of each dialect.

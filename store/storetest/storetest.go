@@ -12,61 +12,72 @@ import (
 )
 
 // Test is one conformance test. Each gets the shared store and creates
-// its own workspace, so tests run in parallel without seeing each other.
+// its own workspace, so tests run in parallel without seeing each other;
+// a test that needs a database to itself (counting rows, several
+// processes on one database: see Reopen) sets Own.
 type Test struct {
 	Name string
 	Run  func(t *testing.T, s store.Store)
+	// Own gives the test a store of its own from the factory.
+	Own bool
 }
 
 // Tests is the conformance suite.
 var Tests = []Test{
-	{"Workspaces", testWorkspaces},
-	{"Users", testUsers},
-	{"Teams", testTeams},
-	{"AIAgents", testAIAgents},
-	{"ContactFields", testContactFields},
-	{"LifecycleStages", testLifecycleStages},
-	{"Labels", testLabels},
-	{"KnowledgeBases", testKnowledgeBases},
-	{"Contacts", testContacts},
-	{"ContactOptimisticConflict", testContactOptimisticConflict},
-	{"ContactConcurrentFieldUpdates", testContactConcurrentFieldUpdates},
-	{"ContactConcurrentReadModifyWrite", testContactConcurrentReadModifyWrite},
-	{"Conversations", testConversations},
-	{"MessageOrdering", testMessageOrdering},
-	{"ConcurrentMessageAppends", testConcurrentMessageAppends},
-	{"Events", testEvents},
-	{"Tasks", testTasks},
-	{"TeamLock", testTeamLock},
-	{"ConversationLock", testConversationLock},
-	{"CountOpenConversations", testCountOpenConversations},
-	{"ActionRuns", testActionRuns},
-	{"TurnLock", testTurnLock},
-	{"KnowledgeDocuments", testKnowledgeDocuments},
-	{"KnowledgeSearch", testKnowledgeSearch},
-	{"WorkspaceIsolation", testWorkspaceIsolation},
-	{"TransactionRollback", testTransactionRollback},
-	{"TransactionPanicRollsBack", testTransactionPanic},
-	{"TransactionCommit", testTransactionCommit},
-	{"DeleteWorkspaceCascades", testDeleteWorkspaceCascades},
-	{"Flows", testFlows},
-	{"FlowRuns", testFlowRuns},
-	{"FlowRunConcurrentStart", testFlowRunConcurrentStart},
-	{"ResponseRules", testResponseRules},
-	{"FlowIsolation", testFlowIsolation},
+	{Name: "Workspaces", Run: testWorkspaces},
+	{Name: "Users", Run: testUsers},
+	{Name: "Teams", Run: testTeams},
+	{Name: "AIAgents", Run: testAIAgents},
+	{Name: "ContactFields", Run: testContactFields},
+	{Name: "LifecycleStages", Run: testLifecycleStages},
+	{Name: "Labels", Run: testLabels},
+	{Name: "KnowledgeBases", Run: testKnowledgeBases},
+	{Name: "Contacts", Run: testContacts},
+	{Name: "ContactOptimisticConflict", Run: testContactOptimisticConflict},
+	{Name: "ContactConcurrentFieldUpdates", Run: testContactConcurrentFieldUpdates},
+	{Name: "ContactConcurrentReadModifyWrite", Run: testContactConcurrentReadModifyWrite},
+	{Name: "Conversations", Run: testConversations},
+	{Name: "MessageOrdering", Run: testMessageOrdering},
+	{Name: "ConcurrentMessageAppends", Run: testConcurrentMessageAppends},
+	{Name: "Events", Run: testEvents},
+	{Name: "Tasks", Run: testTasks},
+	{Name: "TeamLock", Run: testTeamLock},
+	{Name: "ConversationLock", Run: testConversationLock},
+	{Name: "CountOpenConversations", Run: testCountOpenConversations},
+	{Name: "ActionRuns", Run: testActionRuns},
+	{Name: "TurnLock", Run: testTurnLock},
+	{Name: "KnowledgeDocuments", Run: testKnowledgeDocuments},
+	{Name: "KnowledgeSearch", Run: testKnowledgeSearch},
+	{Name: "WorkspaceIsolation", Run: testWorkspaceIsolation},
+	{Name: "TransactionRollback", Run: testTransactionRollback},
+	{Name: "TransactionPanicRollsBack", Run: testTransactionPanic},
+	{Name: "TransactionCommit", Run: testTransactionCommit},
+	{Name: "DeleteWorkspaceCascades", Run: testDeleteWorkspaceCascades},
+	{Name: "Flows", Run: testFlows},
+	{Name: "FlowRuns", Run: testFlowRuns},
+	{Name: "FlowRunConcurrentStart", Run: testFlowRunConcurrentStart},
+	{Name: "ResponseRules", Run: testResponseRules},
+	{Name: "FlowIsolation", Run: testFlowIsolation},
 }
 
-// Run runs every conformance test, in parallel, against s. When
-// CAUSERIE_CONFORMANCE_DIR is set and every test passed, it writes a
-// one-line report there named after the dialect: `make test` checks that
-// both dialects reported, so a suite that silently did not run fails CI.
-func Run(t *testing.T, s store.Store) {
+// Run runs every conformance test, in parallel, against stores that open
+// makes (OpenSQLite, OpenPostgres): one shared by the tests, and one more
+// for each test that needs its own. When CAUSERIE_CONFORMANCE_DIR is set
+// and every test passed, it writes a one-line report there named after
+// the dialect: `make test` checks that both dialects reported, so a suite
+// that silently did not run fails CI.
+func Run(t *testing.T, open func(t testing.TB) store.Store) {
+	s := open(t)
 	var passed atomic.Int64
 	t.Run("conformance", func(t *testing.T) {
 		for _, tc := range Tests {
 			t.Run(tc.Name, func(t *testing.T) {
 				t.Parallel()
-				tc.Run(t, s)
+				ts := s
+				if tc.Own {
+					ts = open(t)
+				}
+				tc.Run(t, ts)
 				if !t.Failed() {
 					passed.Add(1)
 				}
