@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/pgvector/pgvector-go"
@@ -13,24 +12,34 @@ import (
 	"github.com/causerie/causerie/store/internal/sqlstore"
 )
 
-// indexedDims records the vector sizes known to have an HNSW index (the
-// migration makes the 768 one).
-var indexedDims sync.Map
-
-// ensureIndex creates the partial HNSW index for vectors of dims
-// dimensions on first use.
-func ensureIndex(ctx context.Context, q querier, dims int) error {
+// PrepareChunks creates the partial HNSW index for vectors of dims
+// dimensions (the migration makes the 768 one) in a transaction of its
+// own, under an advisory lock so that concurrent processes create it
+// once. Taken inside an ingestion's transaction, CREATE INDEX's share
+// lock on kb_chunks deadlocked against concurrent COPYs (SQLSTATE 40P01).
+func (d *driver) PrepareChunks(ctx context.Context, dims int) error {
 	if dims == 768 {
 		return nil
 	}
-	if _, ok := indexedDims.Load(dims); ok {
+	if _, ok := d.indexed.Load(dims); ok {
 		return nil
 	}
-	_, err := q.Exec(ctx, fmt.Sprintf(`CREATE INDEX IF NOT EXISTS kb_chunks_embedding_%d ON kb_chunks
-USING hnsw ((embedding::public.vector(%d)) public.vector_cosine_ops) WHERE dims = %d`, dims, dims, dims))
+	err := d.InTx(ctx, func(c sqlstore.Conn) error { return createChunkIndex(ctx, c.(conn).q, dims) })
 	if err == nil {
-		indexedDims.Store(dims, true)
+		d.indexed.Store(dims, true)
 	}
+	return err
+}
+
+// createChunkIndex creates the index of dims under a transaction-scoped
+// advisory lock keyed by schema and size.
+func createChunkIndex(ctx context.Context, q querier, dims int) error {
+	name := fmt.Sprintf("kb_chunks_embedding_%d", dims)
+	if _, err := q.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.' || $1::text))`, name); err != nil {
+		return err
+	}
+	_, err := q.Exec(ctx, fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON kb_chunks
+USING hnsw ((embedding::public.vector(%d)) public.vector_cosine_ops) WHERE dims = %d`, name, dims, dims))
 	return err
 }
 
@@ -41,8 +50,12 @@ func (d *driver) InsertChunks(ctx context.Context, c sqlstore.Conn, chunks []*st
 		return fmt.Errorf("postgres: chunks are inserted inside a transaction")
 	}
 	dims := len(chunks[0].Embedding)
-	if err := ensureIndex(ctx, tx, dims); err != nil {
-		return err
+	if _, ok := d.indexed.Load(dims); !ok && dims != 768 {
+		// Inside a caller's transaction PrepareChunks did not run: create
+		// the index here, under the same advisory lock.
+		if err := createChunkIndex(ctx, tx, dims); err != nil {
+			return err
+		}
 	}
 	var cfg uint32
 	if err := tx.QueryRow(ctx, `SELECT $1::regconfig::oid`, language).Scan(&cfg); err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -102,7 +103,12 @@ func migrate(ctx context.Context, cfg *pgx.ConnConfig) ([]string, error) {
 }
 
 // driver adapts a pgx pool to sqlstore.Driver.
-type driver struct{ pool *pgxpool.Pool }
+type driver struct {
+	pool *pgxpool.Pool
+	// indexed records the vector sizes known to have their HNSW index in
+	// this database.
+	indexed sync.Map
+}
 
 func (d *driver) Name() string { return "postgres" }
 

@@ -36,6 +36,11 @@ func vectorBlob(v []float32) []byte {
 	return b
 }
 
+// PrepareChunks has nothing to do: with one writer at a time, the vector
+// table of a size is created inside the ingestion's transaction
+// (InsertChunks) without locking against anyone.
+func (d *driver) PrepareChunks(context.Context, int) error { return nil }
+
 func (d *driver) InsertChunks(ctx context.Context, c sqlstore.Conn, chunks []*store.Chunk, _ string) error {
 	tc, ok := c.(txConn)
 	if !ok {

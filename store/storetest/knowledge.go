@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/causerie/causerie/store"
@@ -134,5 +136,49 @@ func testKnowledgeSearch(t *testing.T, s store.Store) {
 	must(t, err)
 	if len(hits) != 0 {
 		t.Errorf("a question without words found %q", chunkTexts(hits))
+	}
+}
+
+// Several processes ingest at once into a fresh database, with a vector
+// size it has no index for yet: each document is saved, none fails (the
+// index for the size was once created inside the ingestions'
+// transactions, and PostgreSQL reported deadlocks between them).
+func testConcurrentIngestionNewVectorSize(t *testing.T, s store.Store) {
+	w := NewWorkspace(t, s)
+	kb := &store.KnowledgeBase{WorkspaceID: w.ID, Name: "FAQ"}
+	must(t, s.CreateKnowledgeBase(ctx, kb))
+	handles := []store.Store{s, Reopen(t, s), Reopen(t, s)}
+	const perHandle = 6
+	errs := make(chan error, len(handles)*perHandle)
+	var wg sync.WaitGroup
+	for h, hs := range handles {
+		for i := range perHandle {
+			wg.Go(func() {
+				doc := &store.Document{WorkspaceID: w.ID, KnowledgeBaseID: kb.ID, Source: fmt.Sprintf("doc-%d-%d.md", h, i),
+					ContentHash: "h", Embedder: "test-24"}
+				cs := chunks("première", "deuxième", "troisième")
+				for j, c := range cs {
+					c.Embedding = unit(24, i+j)
+				}
+				errs <- hs.SaveDocument(ctx, doc, cs)
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("concurrent ingestion: %v", err)
+		}
+	}
+	n, err := s.CountChunks(ctx, w.ID, kb.ID)
+	must(t, err)
+	if want := len(handles) * perHandle * 3; n != want {
+		t.Errorf("%d chunks, want %d", n, want)
+	}
+	hits, err := s.SearchVector(ctx, w.ID, []string{kb.ID}, unit(24, 0), 3, store.VectorSearch{})
+	must(t, err)
+	if len(hits) != 3 {
+		t.Errorf("vector search found %d chunks, want 3", len(hits))
 	}
 }

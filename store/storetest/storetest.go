@@ -48,6 +48,7 @@ var Tests = []Test{
 	{Name: "TurnLock", Run: testTurnLock},
 	{Name: "KnowledgeDocuments", Run: testKnowledgeDocuments},
 	{Name: "KnowledgeSearch", Run: testKnowledgeSearch},
+	{Name: "ConcurrentIngestionNewVectorSize", Run: testConcurrentIngestionNewVectorSize, Own: true},
 	{Name: "WorkspaceIsolation", Run: testWorkspaceIsolation},
 	{Name: "TransactionRollback", Run: testTransactionRollback},
 	{Name: "TransactionPanicRollsBack", Run: testTransactionPanic},

@@ -11,6 +11,12 @@ import (
 // KnowledgeDriver is what a dialect brings for knowledge-base chunks:
 // how vectors and text are stored and searched differs too much to share.
 type KnowledgeDriver interface {
+	// PrepareChunks readies the store for chunks of dims dimensions (an
+	// index per vector size) outside any data transaction: schema changes
+	// taken inside one would lock against concurrent ingestions. Called
+	// before SaveDocument's transaction; idempotent and safe across
+	// processes.
+	PrepareChunks(ctx context.Context, dims int) error
 	// InsertChunks stores chunks (IDs set) in c's transaction; language
 	// is the knowledge base's text search configuration.
 	InsertChunks(ctx context.Context, c Conn, chunks []*store.Chunk, language string) error
@@ -68,6 +74,11 @@ func (q *queries) ListDocuments(ctx context.Context, workspaceID, knowledgeBaseI
 
 // SaveDocument implements store.Queries.
 func (q *queries) SaveDocument(ctx context.Context, doc *store.Document, chunks []*store.Chunk) error {
+	if len(chunks) > 0 && !q.inTx {
+		if err := q.drv.PrepareChunks(ctx, len(chunks[0].Embedding)); err != nil {
+			return fmt.Errorf("prepare the chunks of %s: %w", doc.Source, err)
+		}
+	}
 	return q.tx(ctx, func(q *queries) error {
 		var language string
 		if err := q.conn.QueryRow(ctx, q.sql.Get("GetKnowledgeBaseLanguage"), doc.WorkspaceID, doc.KnowledgeBaseID).Scan(&language); err != nil {
