@@ -22,7 +22,7 @@ import (
 )
 
 func newChat(cfg *config) *cobra.Command {
-	var slug, agentName, email string
+	var agentName, email string
 	cmd := &cobra.Command{
 		Use:   "chat [--workspace SLUG] [--agent NAME]",
 		Short: "Talk with an AI agent of a workspace in the terminal",
@@ -35,7 +35,7 @@ The model endpoint comes from OPENAI_API_KEY / OPENAI_BASE_URL and CAUSERIE_MODE
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
-			s, ws, err := cfg.openWorkspace(ctx, slug)
+			s, ws, err := cfg.openWorkspace(ctx)
 			if err != nil {
 				return err
 			}
@@ -61,7 +61,6 @@ The model endpoint comes from OPENAI_API_KEY / OPENAI_BASE_URL and CAUSERIE_MODE
 			return c.loop(cmd.InOrStdin())
 		},
 	}
-	cmd.Flags().StringVarP(&slug, "workspace", "w", "", "workspace slug (default: the only one)")
 	cmd.Flags().StringVar(&agentName, "agent", "", "AI agent name (default: the only one)")
 	cmd.Flags().StringVar(&email, "email", "", "the visitor's email, set on the new contact")
 	return cmd

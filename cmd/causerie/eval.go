@@ -155,14 +155,14 @@ func writeReport(w io.Writer, rep *evals.Report, format string) error {
 }
 
 func newEvalCapture(cfg *config) *cobra.Command {
-	var slug, convID, wsFile, output string
+	var convID, wsFile, output string
 	cmd := &cobra.Command{
 		Use:   "capture --conversation ID",
 		Short: "Turn a stored conversation into an evaluation case (visitor turns, actions taken, final state)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			s, ws, err := cfg.openWorkspace(ctx, slug)
+			s, ws, err := cfg.openWorkspace(ctx)
 			if err != nil {
 				return err
 			}
@@ -186,7 +186,6 @@ func newEvalCapture(cfg *config) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&slug, "workspace", "w", "", "workspace slug (default: the only one)")
 	cmd.Flags().StringVar(&convID, "conversation", "", "ID of the conversation to capture")
 	cmd.Flags().StringVar(&wsFile, "workspace-file", "workspace.yaml", "the workspace file the suite names, relative to it")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the suite here (default: standard output)")

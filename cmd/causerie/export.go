@@ -9,13 +9,13 @@ import (
 )
 
 func newExport(cfg *config) *cobra.Command {
-	var slug, output string
+	var output string
 	cmd := &cobra.Command{
 		Use:   "export [--workspace SLUG] [-o FILE]",
 		Short: "Write a workspace back as a YAML file (applying it changes nothing)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, ws, err := cfg.openWorkspace(cmd.Context(), slug)
+			s, ws, err := cfg.openWorkspace(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -35,7 +35,6 @@ func newExport(cfg *config) *cobra.Command {
 			return os.WriteFile(output, data, 0o644)
 		},
 	}
-	cmd.Flags().StringVarP(&slug, "workspace", "w", "", "slug of the workspace (default: the only one)")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "file to write (default: standard output)")
 	return cmd
 }

@@ -213,7 +213,6 @@ func walkFlow(ctx context.Context, p *dsl.Program, in io.Reader, out io.Writer, 
 }
 
 func newFlowApply(cfg *config) *cobra.Command {
-	var slug string
 	cmd := &cobra.Command{
 		Use:   "apply FILE... [-w SLUG]",
 		Short: "Validate flow files and create or update them in a workspace (matched by their id)",
@@ -239,7 +238,7 @@ them, or none when anything is wrong.`,
 			if len(all) > 0 {
 				return fmt.Errorf("nothing was applied: %w", all)
 			}
-			s, ws, err := cfg.openWorkspace(cmd.Context(), slug)
+			s, ws, err := cfg.openWorkspace(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -271,18 +270,16 @@ them, or none when anything is wrong.`,
 			})
 		},
 	}
-	cmd.Flags().StringVarP(&slug, "workspace", "w", "", "workspace slug (default: the only one)")
 	return cmd
 }
 
 func newFlowList(cfg *config) *cobra.Command {
-	var slug string
 	cmd := &cobra.Command{
 		Use:   "list [-w SLUG]",
 		Short: "List a workspace's flows, in the order their triggers are tried",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, ws, err := cfg.openWorkspace(cmd.Context(), slug)
+			s, ws, err := cfg.openWorkspace(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -308,12 +305,10 @@ func newFlowList(cfg *config) *cobra.Command {
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVarP(&slug, "workspace", "w", "", "workspace slug (default: the only one)")
 	return cmd
 }
 
 func newFlowEnable(cfg *config, enable bool) *cobra.Command {
-	var slug string
 	use, short := "enable ID", "Turn a flow on: its triggers start runs again"
 	if !enable {
 		use, short = "disable ID", "Turn a flow off: its triggers no longer start runs (runs in progress finish)"
@@ -323,7 +318,7 @@ func newFlowEnable(cfg *config, enable bool) *cobra.Command {
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, ws, err := cfg.openWorkspace(cmd.Context(), slug)
+			s, ws, err := cfg.openWorkspace(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -339,18 +334,16 @@ func newFlowEnable(cfg *config, enable bool) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&slug, "workspace", "w", "", "workspace slug (default: the only one)")
 	return cmd
 }
 
 func newFlowRm(cfg *config) *cobra.Command {
-	var slug string
 	cmd := &cobra.Command{
 		Use:   "rm ID [-w SLUG]",
 		Short: "Delete a flow and its runs",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, ws, err := cfg.openWorkspace(cmd.Context(), slug)
+			s, ws, err := cfg.openWorkspace(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -366,7 +359,6 @@ func newFlowRm(cfg *config) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&slug, "workspace", "w", "", "workspace slug (default: the only one)")
 	return cmd
 }
 

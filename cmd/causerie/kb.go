@@ -16,17 +16,16 @@ import (
 )
 
 func newKB(cfg *config) *cobra.Command {
-	var slug, name string
+	var name string
 	cmd := &cobra.Command{
 		Use:   "kb",
 		Short: "Manage knowledge bases: ingest documents, search, list, remove",
 		Long: `Knowledge bases are declared in the workspace file (knowledge_bases); their documents
 are ingested here. Embeddings are offline (hashed lexical) unless CAUSERIE_EMBEDDINGS=openai.`,
 	}
-	cmd.PersistentFlags().StringVarP(&slug, "workspace", "w", "", "workspace slug (default: the only one)")
 	cmd.PersistentFlags().StringVar(&name, "kb", "", "knowledge base name (default: the only one)")
 	open := func(ctx context.Context) (store.Store, *store.KnowledgeBase, error) {
-		s, ws, err := cfg.openWorkspace(ctx, slug)
+		s, ws, err := cfg.openWorkspace(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -143,7 +142,7 @@ are ingested here. Embeddings are offline (hashed lexical) unless CAUSERIE_EMBED
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
 			if name == "" {
-				s, ws, err := cfg.openWorkspace(ctx, slug)
+				s, ws, err := cfg.openWorkspace(ctx)
 				if err != nil {
 					return err
 				}

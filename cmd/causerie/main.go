@@ -34,10 +34,12 @@ func main() {
 	}
 }
 
-// config is what every command shares: where the store is.
+// config is what every command shares: where the store is, and which
+// workspace the commands that work on one use.
 type config struct {
 	dataDir     string
 	databaseURL string
+	workspace   string
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
@@ -59,6 +61,8 @@ to use PostgreSQL (with pgvector).`,
 		"directory of the embedded SQLite store (env CAUSERIE_DATA_DIR)")
 	root.PersistentFlags().StringVar(&cfg.databaseURL, "database-url", os.Getenv("DATABASE_URL"),
 		"PostgreSQL URL; when set, used instead of SQLite (env DATABASE_URL)")
+	root.PersistentFlags().StringVarP(&cfg.workspace, "workspace", "w", os.Getenv("CAUSERIE_WORKSPACE"),
+		"slug of the workspace to work on (default: the only one; env CAUSERIE_WORKSPACE)")
 	root.AddCommand(newMigrate(cfg), newApply(cfg), newExport(cfg), newChat(cfg), newKB(cfg), newFlow(cfg), newEval(cfg))
 	return root
 }
@@ -78,14 +82,14 @@ func (c *config) open(ctx context.Context) (store.Store, error) {
 	return sqlite.Open(ctx, c.sqlitePath())
 }
 
-// openWorkspace opens the store and picks the workspace called slug (the
-// only one when slug is empty); the caller closes the store.
-func (c *config) openWorkspace(ctx context.Context, slug string) (store.Store, *store.Workspace, error) {
+// openWorkspace opens the store and picks the workspace of --workspace
+// (the only one when it is empty); the caller closes the store.
+func (c *config) openWorkspace(ctx context.Context) (store.Store, *store.Workspace, error) {
 	s, err := c.open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	ws, err := pickWorkspace(ctx, s, slug)
+	ws, err := pickWorkspace(ctx, s, c.workspace)
 	if err != nil {
 		s.Close()
 		return nil, nil, err
