@@ -34,7 +34,8 @@ test:
 	done
 	exit $$missing
 
-# lint: gofmt, go vet, staticcheck (a Go tool dependency in go.mod).
+# lint: gofmt, go vet, staticcheck (a Go tool dependency in go.mod), and
+# go.mod/go.sum tidy.
 lint:
 	@unformatted=$$(git ls-files -z --cached --others --exclude-standard -- '*.go' \
 		| while IFS= read -r -d '' f; do if [[ -f "$$f" ]]; then printf '%s\0' "$$f"; fi; done \
@@ -44,6 +45,9 @@ lint:
 	fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+	if ! $(GO) mod tidy -diff; then
+		echo "make lint: go.mod/go.sum are not tidy: run go mod tidy" >&2; exit 1
+	fi
 
 bench:
 	@scripts/postgres.sh
