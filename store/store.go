@@ -29,7 +29,10 @@ type Store interface {
 
 	// InTx runs fn in one transaction: it commits when fn returns nil and
 	// rolls everything back when fn returns an error or panics. The
-	// Queries passed to fn must not be used after fn returns.
+	// Queries passed to fn must not be used after fn returns. When the
+	// database aborts the transaction as a deadlock victim or for a
+	// serialization failure, InTx runs fn again (a few times): fn must do
+	// nothing outside the transaction that a second run would repeat.
 	InTx(ctx context.Context, fn func(q Queries) error) error
 
 	// Dialect names the implementation: "sqlite" or "postgres".

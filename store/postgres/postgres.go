@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -121,7 +123,34 @@ func (d *driver) IsUniqueViolation(err error) bool {
 	return errors.As(err, &e) && e.Code == "23505"
 }
 
-func (d *driver) InTx(ctx context.Context, fn func(sqlstore.Conn) error) (err error) {
+// maxTxAttempts bounds how often InTx runs a transaction that PostgreSQL
+// aborted as a deadlock victim or for a serialization failure.
+const maxTxAttempts = 5
+
+func (d *driver) InTx(ctx context.Context, fn func(sqlstore.Conn) error) error {
+	for attempt := 1; ; attempt++ {
+		err := d.inTx(ctx, fn)
+		if err == nil || attempt == maxTxAttempts || !retryable(err) {
+			return err
+		}
+		// Everything fn did was rolled back: run it again, after a short
+		// randomised pause so that the transactions do not meet again.
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * time.Duration(1+rand.IntN(5)) * time.Millisecond):
+		}
+	}
+}
+
+// retryable reports whether err aborted a transaction that may simply be
+// run again: a serialization failure (40001) or a deadlock (40P01).
+func retryable(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && (e.Code == "40001" || e.Code == "40P01")
+}
+
+func (d *driver) inTx(ctx context.Context, fn func(sqlstore.Conn) error) (err error) {
 	tx, err := d.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

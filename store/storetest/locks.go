@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -190,5 +191,104 @@ func testTurnLock(t *testing.T, s store.Store) {
 	close(wins)
 	if n := len(wins); n != 1 {
 		t.Errorf("%d concurrent acquirers won the lock, want 1", n)
+	}
+}
+
+// Two processes (two handles on one database) take turns on one
+// conversation the way the conversation pipeline does: each visitor
+// message is stored with the conversation row locked and the turn lease
+// tried in the same transaction; a message that did not get the lease
+// waits for it; the answer is stored and the lease released. Every
+// message is stored, every one answered once, after it, and no two turns
+// ever overlap. (On PostgreSQL this once deadlocked, SQLSTATE 40P01: the
+// lease's foreign-key check against the locked conversation row.)
+func testTwoProcessesOneConversation(t *testing.T, s store.Store) {
+	w := NewWorkspace(t, s)
+	conv := NewConversation(t, s, w)
+	handles := []store.Store{s, Reopen(t, s)}
+	var inTurn, overlaps atomic.Int64
+	turn := func(q store.Store, holder, text string) error {
+		visitor := &store.Message{WorkspaceID: w.ID, ConversationID: conv.ID, Role: store.RoleVisitor, Text: text}
+		locked := false
+		err := q.InTx(ctx, func(tx store.Queries) error {
+			if _, err := tx.LockConversation(ctx, w.ID, conv.ID); err != nil {
+				return err
+			}
+			if err := tx.AppendMessage(ctx, visitor); err != nil {
+				return err
+			}
+			var err error
+			locked, err = tx.AcquireTurnLock(ctx, w.ID, conv.ID, holder, time.Now().Add(time.Minute))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("store %q: %w", text, err)
+		}
+		for !locked {
+			time.Sleep(time.Millisecond)
+			if locked, err = q.AcquireTurnLock(ctx, w.ID, conv.ID, holder, time.Now().Add(time.Minute)); err != nil {
+				return fmt.Errorf("lease for %q: %w", text, err)
+			}
+		}
+		if inTurn.Add(1) > 1 {
+			overlaps.Add(1)
+		}
+		reply := &store.Message{WorkspaceID: w.ID, ConversationID: conv.ID, Role: store.RoleAIAgent, Text: "re: " + text,
+			Metadata: map[string]any{"in_reply_to": visitor.Seq}}
+		err = q.AppendMessage(ctx, reply)
+		inTurn.Add(-1)
+		if rerr := q.ReleaseTurnLock(ctx, w.ID, conv.ID, holder); err == nil {
+			err = rerr
+		}
+		if err != nil {
+			return fmt.Errorf("answer %q: %w", text, err)
+		}
+		return nil
+	}
+	const senders, each = 4, 25
+	errs := make(chan error, len(handles)*senders*each)
+	var wg sync.WaitGroup
+	for p, q := range handles {
+		for g := range senders {
+			wg.Go(func() {
+				for i := range each {
+					holder := fmt.Sprintf("p%d/g%d/%d", p, g, i)
+					if err := turn(q, holder, holder); err != nil {
+						errs <- err
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := overlaps.Load(); n > 0 {
+		t.Errorf("%d turns overlapped another", n)
+	}
+	msgs, err := s.ListMessages(ctx, w.ID, conv.ID, store.MessageFilter{})
+	must(t, err)
+	seqOf, answered := map[string]int64{}, map[int64]int{}
+	for _, m := range msgs {
+		if m.Role == store.RoleVisitor {
+			seqOf[m.Text] = m.Seq
+			continue
+		}
+		to, _ := m.Metadata["in_reply_to"].(float64)
+		if int64(to) != seqOf[m.Text[len("re: "):]] || int64(to) >= m.Seq {
+			t.Errorf("reply %d (%q) answers %v", m.Seq, m.Text, to)
+		}
+		answered[int64(to)]++
+	}
+	sent := len(handles) * senders * each
+	if len(seqOf) != sent || len(answered) != sent {
+		t.Errorf("sent %d messages: %d stored, %d answered", sent, len(seqOf), len(answered))
+	}
+	for seq, n := range answered {
+		if n != 1 {
+			t.Errorf("message %d answered %d times", seq, n)
+		}
 	}
 }

@@ -46,6 +46,7 @@ var Tests = []Test{
 	{Name: "CountOpenConversations", Run: testCountOpenConversations},
 	{Name: "ActionRuns", Run: testActionRuns},
 	{Name: "TurnLock", Run: testTurnLock},
+	{Name: "TwoProcessesOneConversation", Run: testTwoProcessesOneConversation, Own: true},
 	{Name: "KnowledgeDocuments", Run: testKnowledgeDocuments},
 	{Name: "KnowledgeSearch", Run: testKnowledgeSearch},
 	{Name: "ConcurrentIngestionNewVectorSize", Run: testConcurrentIngestionNewVectorSize, Own: true},
