@@ -62,11 +62,16 @@ var NoModelNotice = "the AI agent cannot answer: " + agent.ErrNoEndpoint.Error()
 // Outcome.Visitor is set.
 func (r *Runtime) Handle(ctx context.Context, in Inbound) (*Outcome, error) {
 	out := &Outcome{}
+	if limit := r.opts.MaxMessageBytes; len(in.Text) > limit {
+		return nil, &TooLongError{Bytes: len(in.Text), Limit: limit}
+	}
+	in.Text = normalizeText(in.Text)
 	audio, err := checkAudio(in.Audio)
 	if err != nil {
 		return nil, err
 	}
 	text, terr := r.transcribe(ctx, in)
+	text = normalizeText(text) // a transcription is visitor text too
 	holder := r.holder + "/" + store.NewID("turn")
 	visitor, conv, locked, err := r.storeVisitorMessage(ctx, in, text, audio, terr, holder)
 	if err != nil {

@@ -37,6 +37,10 @@ type Options struct {
 	// Production requires https URLs in actions and flows
 	// (CAUSERIE_ENV=production).
 	Production bool
+	// MaxMessageBytes bounds a visitor message's text (default
+	// DefaultMaxMessageBytes); a longer one is refused before it is
+	// stored.
+	MaxMessageBytes int
 	// ExitWords leave a flow in progress; nil means dsl.DefaultExitWords.
 	ExitWords []string
 	// MaxToolRounds and HistoryTokens tune the AI agent's turn (see
@@ -73,6 +77,9 @@ func New(s store.Store, opts Options) *Runtime {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.MaxMessageBytes == 0 {
+		opts.MaxMessageBytes = DefaultMaxMessageBytes
 	}
 	if opts.Transcriber == nil {
 		opts.Transcriber, _ = opts.Model.(agent.Transcriber)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -87,6 +88,13 @@ func newRuntime(s store.Store) (*conversation.Runtime, error) {
 		return nil, err
 	}
 	opts.Production = os.Getenv("CAUSERIE_ENV") == "production"
+	if v := os.Getenv("CAUSERIE_MAX_MESSAGE_BYTES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("CAUSERIE_MAX_MESSAGE_BYTES=%q: want a positive number of bytes (default %d)", v, conversation.DefaultMaxMessageBytes)
+		}
+		opts.MaxMessageBytes = n
+	}
 	return conversation.New(s, opts), nil
 }
 
@@ -163,15 +171,20 @@ type chat struct {
 }
 
 func (c *chat) loop(in io.Reader) error {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	r := bufio.NewReader(in)
 	for {
 		fmt.Fprint(c.out, "> ")
-		if !sc.Scan() {
+		raw, err := r.ReadString('\n')
+		if err != nil && (err != io.EOF || raw == "") {
 			fmt.Fprintln(c.out, "\nbye")
-			return sc.Err()
+			if err == io.EOF {
+				return nil
+			}
+			return err
 		}
-		line := strings.TrimSpace(sc.Text())
+		// A line of any length is read; the pipeline refuses one over the
+		// message size limit, and the chat goes on.
+		line := strings.TrimSpace(raw)
 		switch {
 		case line == "":
 			continue

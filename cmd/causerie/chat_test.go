@@ -91,3 +91,18 @@ func TestChatCitesKnowledge(t *testing.T) {
 		}
 	}
 }
+
+// A line longer than the message limit is refused with the limit, and the
+// chat goes on (it used to end: "token too long").
+func TestChatSurvivesALongLine(t *testing.T) {
+	t.Setenv("OPENAI_BASE_URL", "")
+	t.Setenv("OPENAI_API_KEY", "")
+	dir := t.TempDir()
+	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/salon/workspace.yaml")
+	out := runChat(t, dir, strings.Repeat("horaires ", 300_000)+"\nQuels sont vos horaires ?\n")
+	for _, want := range []string{"error: the message is 2699999 bytes long; the limit is 32768 bytes", "Le Salon Élégance est ouvert", "bye"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("chat output lacks %q:\n%.2000s", want, out)
+		}
+	}
+}
