@@ -34,6 +34,7 @@ type cnode struct {
 
 type ccase struct {
 	label string
+	src   string // the expression, for error reports
 	cond  *vm.Program
 }
 
@@ -86,7 +87,7 @@ func Compile(f *Flow, opts Options) (*Program, error) {
 				if err != nil {
 					return nil, err
 				}
-				c.cases = append(c.cases, ccase{label: m["label"].(string), cond: prog})
+				c.cases = append(c.cases, ccase{label: m["label"].(string), src: m["expression"].(string), cond: prog})
 			}
 		case KindSetVariable:
 			if src, ok := params["expression"].(string); ok && src != "" {

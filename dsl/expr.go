@@ -26,6 +26,9 @@ func compileExpr(src string, known []string, asBool bool) (*vm.Program, error) {
 	}
 	c := &identCollector{}
 	ast.Walk(&tree.Node, c)
+	if c.bigRange > 0 {
+		return nil, fmt.Errorf("a range of %d values is too large; at most %d", c.bigRange, maxExprMemory)
+	}
 	if len(c.funcs) > 0 {
 		return nil, fmt.Errorf("unknown function %s(); use the built-in ones (len, lower, upper, trim, contains…)", c.funcs[0])
 	}
@@ -39,7 +42,7 @@ func compileExpr(src string, known []string, asBool bool) (*vm.Program, error) {
 	if len(unknown) > 0 {
 		return nil, unknownNames(unknown, known)
 	}
-	opts := []expr.Option{expr.AllowUndefinedVariables()}
+	opts := exprOptions()
 	if asBool {
 		opts = append(opts, expr.AsBool())
 	}
@@ -63,6 +66,7 @@ type identCollector struct {
 	idents   []*ast.IdentifierNode
 	declared []string
 	funcs    []string
+	bigRange int // the size of a constant range past the limits
 }
 
 func (c *identCollector) Visit(n *ast.Node) {
@@ -76,12 +80,16 @@ func (c *identCollector) Visit(n *ast.Node) {
 		c.declared = append(c.declared, v.Name)
 	case *ast.IdentifierNode:
 		c.idents = append(c.idents, v)
+	case *ast.BinaryNode:
+		if n, ok := constantRange(v); ok && n > maxExprMemory {
+			c.bigRange = n
+		}
 	}
 }
 
 // evalBool runs a compiled condition.
 func evalBool(p *vm.Program, env map[string]any) (bool, error) {
-	out, err := expr.Run(p, env)
+	out, err := runExpr(p, env)
 	if err != nil {
 		return false, err
 	}
@@ -94,5 +102,5 @@ func evalBool(p *vm.Program, env map[string]any) (bool, error) {
 
 // evalValue runs a compiled expression for its value.
 func evalValue(p *vm.Program, env map[string]any) (any, error) {
-	return expr.Run(p, env)
+	return runExpr(p, env)
 }

@@ -21,17 +21,19 @@ type outs struct {
 func nodeOuts(n *Node) outs {
 	p := n.Data.Parameters
 	switch n.Type {
-	case KindMessage, KindSetVariable:
+	case KindMessage:
 		return outs{next: true}
-	case KindQuestion, KindAction, KindAIReply, KindHandoff:
+	case KindQuestion, KindAction, KindAIReply, KindHandoff, KindSetVariable:
+		// set_variable's error edge: its expression could not be evaluated.
 		return outs{next: true, errorEdge: true}
 	case KindChoice:
 		return outs{named: optionLabels(p), errorEdge: true}
 	case KindCondition:
+		// A condition's error edge: an expression could not be evaluated.
 		if _, ok := p["cases"]; ok {
-			return outs{named: caseLabels(p), elseBranch: true}
+			return outs{named: caseLabels(p), elseBranch: true, errorEdge: true}
 		}
-		return outs{named: []string{HandleTrue, HandleFalse}}
+		return outs{named: []string{HandleTrue, HandleFalse}, errorEdge: true}
 	}
 	return outs{}
 }

@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"context"
+	"errors"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
@@ -31,6 +32,10 @@ type Env interface {
 	Act(ctx context.Context, n *Node, key, action string, args map[string]any, vars map[string]any) (tools.Result, error)
 	// Generate writes an AI reply (ai_reply with body_source ai).
 	Generate(ctx context.Context, n *Node, req AIRequest) (string, error)
+	// Record notes something that went wrong at node n without stopping
+	// the flow (an expression that could not be evaluated): typ is an
+	// event type such as "flow.expression_failed".
+	Record(ctx context.Context, n *Node, typ string, payload map[string]any) error
 }
 
 // AIRequest is what an ai_reply node asks a model for.
@@ -185,14 +190,24 @@ func (t *turn) step(ctx context.Context, n *cnode) (way string, wait bool, err e
 	case KindCondition:
 		env := sc.env()
 		if n.cond != nil {
-			ok, _ := evalBool(n.cond, env) // an error (a variable not set yet) is false
+			ok, err := evalBool(n.cond, env)
+			if err != nil {
+				return t.exprFailed(ctx, n, paramText(params, "expression", ""), err, HandleFalse)
+			}
 			if ok {
 				return HandleTrue, false, nil
 			}
 			return HandleFalse, false, nil
 		}
 		for _, c := range n.cases {
-			if ok, _ := evalBool(c.cond, env); ok {
+			ok, err := evalBool(c.cond, env)
+			if err != nil {
+				if way, wait, ferr := t.exprFailed(ctx, n, c.src, err, ""); ferr != nil || way != "" {
+					return way, wait, ferr
+				}
+				continue
+			}
+			if ok {
 				return c.label, false, nil
 			}
 		}
@@ -202,6 +217,9 @@ func (t *turn) step(ctx context.Context, n *cnode) (way string, wait bool, err e
 		if n.expr != nil {
 			v, err := evalValue(n.expr, sc.env())
 			if err != nil {
+				if way, wait, ferr := t.exprFailed(ctx, n, paramText(params, "expression", ""), err, ""); ferr != nil || way != "" {
+					return way, wait, ferr
+				}
 				v = nil
 			}
 			t.st.Vars[name] = v
@@ -274,6 +292,24 @@ func (t *turn) act(ctx context.Context, n *cnode, action string, args map[string
 		return "", false, nil
 	}
 	return t.failed(ctx, n, fmt.Sprintf("%s failed: %s", action, res.Message))
+}
+
+// exprFailed handles an expression that could not be evaluated: it is
+// recorded (flow.expression_failed), and the node's error edge is taken
+// when it has one. Without one, an expression past its limits fails the
+// run; any other error (a variable not set yet: `contact.budget > 100`
+// before the budget is known) goes on as orElse — the false branch of a
+// condition, the next case, a variable set to nothing ("").
+func (t *turn) exprFailed(ctx context.Context, n *cnode, src string, err error, orElse string) (string, bool, error) {
+	reason := fmt.Sprintf("the expression %q could not be evaluated: %s", src, oneLine(err))
+	if rerr := t.env.Record(ctx, n.Node, "flow.expression_failed", map[string]any{"node": n.ID, "expression": src,
+		"error": oneLine(err)}); rerr != nil {
+		return "", false, rerr
+	}
+	if _, ok := n.next[HandleError]; ok || errors.Is(err, ErrExprLimit) {
+		return t.failed(ctx, n, reason)
+	}
+	return orElse, false, nil
 }
 
 // failed follows a failed node's error edge, or fails the run.

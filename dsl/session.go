@@ -202,3 +202,8 @@ func (s *session) event(ctx context.Context, typ string, payload map[string]any)
 	return s.r.store.AppendEvent(ctx, &store.Event{WorkspaceID: s.ws.ID, ConversationID: s.conv.ID, Type: typ,
 		Actor: s.actor, Payload: b})
 }
+
+// Record implements Env: an event of the flow, in the audit log.
+func (s *session) Record(ctx context.Context, n *Node, typ string, payload map[string]any) error {
+	return s.event(ctx, typ, payload)
+}

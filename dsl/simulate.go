@@ -99,3 +99,6 @@ func (s *Simulation) Generate(_ context.Context, n *Node, _ AIRequest) (string, 
 	}
 	return s.AIText, nil
 }
+
+// Record implements Env: a simulation keeps nothing.
+func (s *Simulation) Record(context.Context, *Node, string, map[string]any) error { return nil }
