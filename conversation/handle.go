@@ -94,25 +94,39 @@ func (r *Runtime) Handle(ctx context.Context, in Inbound) (*Outcome, error) {
 	defer unlock()
 	c := conv.Conversation
 	if !locked { // another turn ran meanwhile: read the conversation again
-		if c, err = r.store.GetConversation(ctx, in.WorkspaceID, in.ConversationID); err != nil {
-			return out, err
+		c = nil
+	}
+	return out, r.handleStored(ctx, &message{conv: c, visitor: visitor, transcriptionErr: terr, out: out, obs: obs})
+}
+
+// handleStored hands a stored visitor message, whose turn the caller
+// holds, to the handlers in order, and records that its turn ended.
+func (r *Runtime) handleStored(ctx context.Context, m *message) error {
+	var err error
+	ws, conv := m.visitor.WorkspaceID, m.visitor.ConversationID
+	if m.conv == nil {
+		if m.conv, err = r.store.GetConversation(ctx, ws, conv); err != nil {
+			return err
 		}
 	}
-	ws, err := r.store.GetWorkspace(ctx, in.WorkspaceID)
-	if err != nil {
-		return out, err
+	if m.ws, err = r.store.GetWorkspace(ctx, ws); err != nil {
+		return err
 	}
-	m := &message{ws: ws, conv: c, visitor: visitor, transcriptionErr: terr, out: out, obs: obs}
 	for _, h := range r.handlers() {
 		handled, err := h.handle(ctx, m)
 		if err != nil {
-			return out, fmt.Errorf("%s: %w", h.name, err)
+			return fmt.Errorf("%s: %w", h.name, err)
 		}
 		if handled {
 			break
 		}
 	}
-	return out, nil
+	// Until here, a process that dies leaves the message unhandled, and
+	// Recover handles it again.
+	if err := r.store.MarkMessageHandled(context.WithoutCancel(ctx), ws, m.visitor.ID); err != nil {
+		return fmt.Errorf("record the end of the turn: %w", err)
+	}
+	return nil
 }
 
 // message is a stored visitor message on its way through the handlers.

@@ -134,6 +134,14 @@ type Queries interface {
 	AppendMessage(ctx context.Context, m *Message) error
 	// ListMessages returns a conversation's messages in order (by Seq).
 	ListMessages(ctx context.Context, workspaceID, conversationID string, f MessageFilter) ([]*Message, error)
+	// MarkMessageHandled records that a visitor message's turn ran to the
+	// end.
+	MarkMessageHandled(ctx context.Context, workspaceID, id string) error
+	// ListUnhandledMessages returns, oldest first and across workspaces,
+	// the visitor messages stored before before whose turn never ended
+	// (their process died mid-turn): the conversation pipeline handles
+	// them again.
+	ListUnhandledMessages(ctx context.Context, before time.Time, limit int) ([]*Message, error)
 
 	// AppendEvent adds e to the audit log; it sets e.ID and e.CreatedAt.
 	AppendEvent(ctx context.Context, e *Event) error

@@ -106,6 +106,10 @@ type Server struct {
 	// Embed, when set, answers /embeddings requests (without using the
 	// script, unless its next step is an error).
 	Embed func(text string, dims int) []float32
+	// Respond, when set, answers the requests the script has no step
+	// left for (load and chaos tests, where the number of requests is not
+	// known in advance). Set it before the first request.
+	Respond func(req Request) Step
 
 	t        testing.TB
 	srv      *httptest.Server
@@ -170,7 +174,16 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.embeddings(w, req)
 		return
 	}
-	if len(s.steps) == 0 {
+	var step Step
+	switch {
+	case len(s.steps) > 0:
+		step = s.steps[0]
+		s.steps = s.steps[1:]
+		s.mu.Unlock()
+	case s.Respond != nil:
+		s.mu.Unlock()
+		step = s.Respond(req)
+	default:
 		s.mu.Unlock()
 		if s.t != nil {
 			s.t.Errorf("agenttest: unscripted request %d to %s", n, r.URL.Path)
@@ -178,9 +191,6 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, `{"error":{"message":"agenttest: the script is exhausted","type":"test_error"}}`, http.StatusInternalServerError)
 		return
 	}
-	step := s.steps[0]
-	s.steps = s.steps[1:]
-	s.mu.Unlock()
 
 	if step.Delay > 0 {
 		select {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -340,4 +341,42 @@ func testTasks(t *testing.T, s store.Store) {
 	must(t, s.DeleteTask(ctx, w.ID, task.ID))
 	_, err = s.GetTask(ctx, w.ID, task.ID)
 	wantErr(t, err, store.ErrNotFound)
+}
+
+// Visitor messages whose turn never ended are listed, oldest first, until
+// they are marked handled; other roles never are.
+func testUnhandledMessages(t *testing.T, s store.Store) {
+	w := NewWorkspace(t, s)
+	conv := NewConversation(t, s, w)
+	var visitors []*store.Message
+	for i, role := range []store.Role{store.RoleVisitor, store.RoleAIAgent, store.RoleVisitor, store.RoleHuman, store.RoleVisitor} {
+		m := &store.Message{WorkspaceID: w.ID, ConversationID: conv.ID, Role: role, Text: fmt.Sprint("m", i)}
+		must(t, s.AppendMessage(ctx, m))
+		if role == store.RoleVisitor {
+			visitors = append(visitors, m)
+		}
+	}
+	mine := func(before time.Time) []string {
+		t.Helper()
+		ms, err := s.ListUnhandledMessages(ctx, before, 1000)
+		must(t, err)
+		var out []string
+		for _, m := range ms {
+			if m.ConversationID == conv.ID { // other tests' messages share the store
+				out = append(out, m.Text)
+			}
+		}
+		return out
+	}
+	if got := mine(time.Now().Add(time.Minute)); !slices.Equal(got, []string{"m0", "m2", "m4"}) {
+		t.Errorf("unhandled = %v, want the three visitor messages in order", got)
+	}
+	if got := mine(visitors[0].CreatedAt); len(got) != 0 {
+		t.Errorf("unhandled before the first message = %v", got)
+	}
+	must(t, s.MarkMessageHandled(ctx, w.ID, visitors[1].ID))
+	if got := mine(time.Now().Add(time.Minute)); !slices.Equal(got, []string{"m0", "m4"}) {
+		t.Errorf("after marking m2 handled: %v", got)
+	}
+	wantErr(t, s.MarkMessageHandled(ctx, NewWorkspace(t, s).ID, visitors[0].ID), store.ErrNotFound)
 }

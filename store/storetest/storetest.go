@@ -38,6 +38,7 @@ var Tests = []Test{
 	{Name: "ContactConcurrentReadModifyWrite", Run: testContactConcurrentReadModifyWrite},
 	{Name: "Conversations", Run: testConversations},
 	{Name: "MessageOrdering", Run: testMessageOrdering},
+	{Name: "UnhandledMessages", Run: testUnhandledMessages},
 	{Name: "ConcurrentMessageAppends", Run: testConcurrentMessageAppends},
 	{Name: "Events", Run: testEvents},
 	{Name: "Tasks", Run: testTasks},

@@ -138,6 +138,16 @@ func (q *queries) ListMessages(ctx context.Context, workspaceID, conversationID 
 	return list(ctx, q, "ListMessages", scanMessage, workspaceID, conversationID, f.BeforeSeq, limit(f.Last))
 }
 
+// MarkMessageHandled implements store.Queries.
+func (q *queries) MarkMessageHandled(ctx context.Context, workspaceID, id string) error {
+	return q.execOne(ctx, "visitor message", id, "MarkMessageHandled", workspaceID, id, now())
+}
+
+// ListUnhandledMessages implements store.Queries.
+func (q *queries) ListUnhandledMessages(ctx context.Context, before time.Time, limit int) ([]*store.Message, error) {
+	return list(ctx, q, "ListUnhandledMessages", scanMessage, before.UTC(), limit)
+}
+
 // LockConversation implements store.Queries.
 func (q *queries) LockConversation(ctx context.Context, workspaceID, id string) (*store.Conversation, error) {
 	c, err := scanConversation(q.conn.QueryRow(ctx, q.sql.Get("GetConversationForUpdate"), workspaceID, id))

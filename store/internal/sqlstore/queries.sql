@@ -232,6 +232,14 @@ FROM (
     ORDER BY seq DESC LIMIT $4
 ) last ORDER BY seq;
 
+-- name: MarkMessageHandled
+UPDATE messages SET handled_at = $3 WHERE workspace_id = $1 AND id = $2 AND role = 'visitor';
+
+-- name: ListUnhandledMessages
+SELECT id, workspace_id, conversation_id, seq, role, author_id, text, attachments, metadata, created_at
+FROM messages WHERE role = 'visitor' AND handled_at IS NULL AND created_at < $1
+ORDER BY created_at LIMIT $2;
+
 -- name: InsertEvent
 INSERT INTO events (workspace_id, conversation_id, type, actor, payload, model_call_id, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
