@@ -57,7 +57,9 @@ func (r *Runtime) recover(ctx context.Context, v *store.Message) (bool, error) {
 	}
 	obs := &publisher{r: r, ws: v.WorkspaceID, conv: v.ConversationID}
 	out := &Outcome{Visitor: v}
-	defer func() { r.hub.publish(Event{Kind: EventTurnEnded, WorkspaceID: v.WorkspaceID, ConversationID: v.ConversationID, Outcome: out}) }()
+	defer func() {
+		r.hub.publish(Event{Kind: EventTurnEnded, WorkspaceID: v.WorkspaceID, ConversationID: v.ConversationID, Outcome: out})
+	}()
 	return true, r.handleStored(ctx, &message{visitor: v, out: out, obs: obs})
 }
 

@@ -106,16 +106,22 @@ type Server struct {
 	// Embed, when set, answers /embeddings requests (without using the
 	// script, unless its next step is an error).
 	Embed func(text string, dims int) []float32
-	// Respond, when set, answers the requests the script has no step
-	// left for (load and chaos tests, where the number of requests is not
-	// known in advance). Set it before the first request.
-	Respond func(req Request) Step
 
 	t        testing.TB
 	srv      *httptest.Server
 	mu       sync.Mutex
 	steps    []Step
 	requests []Request
+	respond  func(req Request) Step
+}
+
+// RespondWith answers the requests the script has no step left for with
+// f (load and chaos tests, where the number of requests is not known in
+// advance).
+func (s *Server) RespondWith(f func(req Request) Step) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.respond = f
 }
 
 // New starts a server playing steps, closed when the test ends; an
@@ -180,9 +186,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		step = s.steps[0]
 		s.steps = s.steps[1:]
 		s.mu.Unlock()
-	case s.Respond != nil:
+	case s.respond != nil:
+		f := s.respond
 		s.mu.Unlock()
-		step = s.Respond(req)
+		step = f(req)
 	default:
 		s.mu.Unlock()
 		if s.t != nil {
