@@ -1,6 +1,9 @@
 package rag
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"strings"
 
 	"github.com/tmc/langchaingo/textsplitter"
@@ -12,6 +15,34 @@ import (
 type ChunkOptions struct {
 	Size    int // default 256
 	Overlap int // default 32
+}
+
+// Limits of chunking settings.
+const (
+	MinChunkTokens = 16
+	MaxChunkTokens = 8192
+)
+
+// Check refuses settings that cannot chunk: a size outside
+// MinChunkTokens–MaxChunkTokens, an overlap not below the size. Zero
+// values take the defaults (256 and 32).
+func (o ChunkOptions) Check() error {
+	if o.Size != 0 && (o.Size < MinChunkTokens || o.Size > MaxChunkTokens) {
+		return fmt.Errorf("chunk size %d tokens: want %d to %d (--chunk-tokens; default 256)", o.Size, MinChunkTokens, MaxChunkTokens)
+	}
+	size := o.withDefaults().Size
+	if o.Overlap < 0 || o.Overlap >= size {
+		return fmt.Errorf("chunk overlap %d tokens: want 0 to %d, less than the chunk size of %d (--overlap-tokens; default 32)", o.Overlap, size-1, size)
+	}
+	return nil
+}
+
+// fingerprint is what says a document is unchanged: its content and the
+// settings its chunks were cut with, so that changing them re-chunks.
+func (o ChunkOptions) fingerprint(f *File) string {
+	o = o.withDefaults()
+	sum := sha256.Sum256([]byte(fmt.Sprintf("chunks %d/%d markdown-v1\x00%s", o.Size, o.Overlap, f.Content())))
+	return hex.EncodeToString(sum[:])
 }
 
 func (o ChunkOptions) withDefaults() ChunkOptions {

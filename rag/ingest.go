@@ -2,9 +2,8 @@ package rag
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -19,8 +18,29 @@ type Ingester struct {
 	Store    store.Store
 	Embedder Embedder
 	Chunking ChunkOptions
+	// Exclude are globs of files and folders to leave out, on top of
+	// DefaultExcludes (see Expand).
+	Exclude []string
+	// Prune lets an ingestion delete more than half of a knowledge base's
+	// documents; without it such an ingestion — usually an empty or
+	// unmounted folder — is refused (PruneError).
+	Prune bool
 	// Progress, when set, is told after each file.
 	Progress func(done, total int, source string)
+}
+
+// PruneError refuses an ingestion that would delete most of a knowledge
+// base: nothing was changed.
+type PruneError struct {
+	KnowledgeBase   string
+	Deleting, Total int
+	Roots           []string
+}
+
+func (e *PruneError) Error() string {
+	return fmt.Sprintf("this ingestion would delete %d of the %d documents of knowledge base %q (the folder %s is empty, "+
+		"unmounted, or now excludes them); nothing was changed: check the path, or pass --prune to delete them",
+		e.Deleting, e.Total, e.KnowledgeBase, strings.Join(e.Roots, ", "))
 }
 
 // Report says what an ingestion did.
@@ -40,10 +60,14 @@ type Failure struct {
 
 func (f Failure) String() string { return f.Err.Error() }
 
-// Ingest loads paths (files, or directories walked recursively) into kb.
-// Documents previously ingested from under these paths that are gone are
-// deleted; other documents of kb are left alone.
+// Ingest loads paths (files, or folders walked recursively; see Expand)
+// into kb. Documents of an ingested folder that are gone are deleted —
+// unless that would be more than half of kb, without Prune; other
+// documents of kb are left alone.
 func (in *Ingester) Ingest(ctx context.Context, kb *store.KnowledgeBase, paths []string) (*Report, error) {
+	if err := in.Chunking.Check(); err != nil {
+		return nil, err
+	}
 	if err := CheckEmbedder(kb, in.Embedder); err != nil {
 		docs, lerr := in.Store.ListDocuments(ctx, kb.WorkspaceID, kb.ID)
 		if lerr != nil || len(docs) > 0 {
@@ -51,7 +75,7 @@ func (in *Ingester) Ingest(ctx context.Context, kb *store.KnowledgeBase, paths [
 		}
 		// An empty knowledge base may change embedder.
 	}
-	files, err := Expand(paths)
+	entries, err := Expand(paths, in.Exclude)
 	if err != nil {
 		return nil, err
 	}
@@ -63,25 +87,46 @@ func (in *Ingester) Ingest(ctx context.Context, kb *store.KnowledgeBase, paths [
 	for _, d := range existing {
 		bySource[d.Source] = d
 	}
-	rep := &Report{}
 	seen := map[string]bool{}
-	for i, path := range files {
-		seen[path] = true
-		if err := in.one(ctx, kb, path, bySource[path], rep); err != nil {
+	moved := map[string]bool{} // documents kept under a source of the path as it was typed
+	for _, e := range entries {
+		seen[e.Source] = true
+		for _, old := range oldSources(e) {
+			if _, ok := bySource[old]; ok && old != e.Source {
+				moved[old] = true
+			}
+		}
+	}
+	roots, err := folderRoots(paths)
+	if err != nil {
+		return nil, err
+	}
+	var gone []*store.Document
+	for _, d := range existing {
+		if !seen[d.Source] && (moved[d.Source] || underRoot(d.Source, roots)) {
+			gone = append(gone, d)
+		}
+	}
+	if deleting := len(gone) - len(moved); deleting > 0 && 2*deleting > len(existing) && !in.Prune {
+		return nil, &PruneError{KnowledgeBase: kb.Name, Deleting: deleting, Total: len(existing), Roots: roots}
+	}
+	rep := &Report{}
+	for i, e := range entries {
+		if err := in.one(ctx, kb, e, bySource[e.Source], rep); err != nil {
 			if ctx.Err() != nil {
 				return rep, ctx.Err()
 			}
-			rep.Failed = append(rep.Failed, Failure{Source: path, Err: err})
+			rep.Failed = append(rep.Failed, Failure{Source: e.Source, Err: err})
 		}
 		if in.Progress != nil {
-			in.Progress(i+1, len(files), path)
+			in.Progress(i+1, len(entries), e.Source)
 		}
 	}
-	for _, d := range existing {
-		if !seen[d.Source] && under(d.Source, paths) {
-			if err := in.Store.DeleteDocument(ctx, kb.WorkspaceID, d.ID); err != nil {
-				return rep, err
-			}
+	for _, d := range gone {
+		if err := in.Store.DeleteDocument(ctx, kb.WorkspaceID, d.ID); err != nil {
+			return rep, err
+		}
+		if !moved[d.Source] {
 			rep.Deleted = append(rep.Deleted, d.Source)
 		}
 	}
@@ -94,26 +139,54 @@ func (in *Ingester) Ingest(ctx context.Context, kb *store.KnowledgeBase, paths [
 	return rep, nil
 }
 
-// under reports whether source is one of paths or inside one of them.
-func under(source string, paths []string) bool {
+// oldSources are the sources an entry had before sources were relative
+// to the ingested folder: its path as typed, and absolute.
+func oldSources(e Entry) []string {
+	out := []string{e.Path}
+	if abs, err := filepath.Abs(e.Path); err == nil {
+		out = append(out, abs)
+	}
+	return out
+}
+
+// folderRoots are the names of the folders among paths.
+func folderRoots(paths []string) ([]string, error) {
+	var out []string
 	for _, p := range paths {
-		p = filepath.Clean(p)
-		if source == p || strings.HasPrefix(source, p+string(filepath.Separator)) {
+		info, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if info.IsDir() {
+			abs, err := filepath.Abs(p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, filepath.Base(abs))
+		}
+	}
+	return out, nil
+}
+
+// underRoot reports whether source is a document of one of the folders.
+func underRoot(source string, roots []string) bool {
+	for _, r := range roots {
+		if strings.HasPrefix(source, r+"/") {
 			return true
 		}
 	}
 	return false
 }
 
-func (in *Ingester) one(ctx context.Context, kb *store.KnowledgeBase, path string, prev *store.Document, rep *Report) error {
+func (in *Ingester) one(ctx context.Context, kb *store.KnowledgeBase, e Entry, prev *store.Document, rep *Report) error {
+	path := e.Path
 	f, err := Load(path)
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256([]byte(f.Content()))
-	hash := hex.EncodeToString(sum[:])
+	hash := in.Chunking.fingerprint(f)
 	if prev != nil && prev.ContentHash == hash && prev.Embedder == in.Embedder.Name() {
-		rep.Unchanged = append(rep.Unchanged, path)
+		rep.Unchanged = append(rep.Unchanged, e.Source)
 		return nil
 	}
 	passages, err := Split(f, in.Chunking)
@@ -137,7 +210,7 @@ func (in *Ingester) one(ctx context.Context, kb *store.KnowledgeBase, path strin
 	for i, p := range passages {
 		chunks[i] = &store.Chunk{Title: f.Title, HeadingPath: p.HeadingPath, Text: p.Text, URL: f.URL, Tokens: p.Tokens, Embedding: vectors[i]}
 	}
-	doc := &store.Document{WorkspaceID: kb.WorkspaceID, KnowledgeBaseID: kb.ID, Source: path, Title: f.Title, URL: f.URL,
+	doc := &store.Document{WorkspaceID: kb.WorkspaceID, KnowledgeBaseID: kb.ID, Source: e.Source, Title: f.Title, URL: f.URL,
 		ContentHash: hash, Embedder: in.Embedder.Name()}
 	start = time.Now()
 	err = in.Store.SaveDocument(ctx, doc, chunks)
@@ -147,9 +220,9 @@ func (in *Ingester) one(ctx context.Context, kb *store.KnowledgeBase, path strin
 	}
 	rep.Chunks += len(chunks)
 	if prev == nil {
-		rep.Added = append(rep.Added, path)
+		rep.Added = append(rep.Added, e.Source)
 	} else {
-		rep.Updated = append(rep.Updated, path)
+		rep.Updated = append(rep.Updated, e.Source)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package rag_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -104,7 +105,7 @@ func TestIngestIsIncremental(t *testing.T) {
 		// One document changes: only its chunks are replaced.
 		write(t, dir, "horaires.md", []byte("# Horaires\n\nLe salon est désormais ouvert aussi le lundi, de 10 h à 18 h.\n"))
 		rep, err = in.Ingest(ctx, kb, []string{dir})
-		if err != nil || !slices.Equal(rep.Updated, []string{filepath.Join(dir, "horaires.md")}) || len(rep.Unchanged) != 4 {
+		if err != nil || !slices.Equal(rep.Updated, []string{filepath.Base(dir) + "/horaires.md"}) || len(rep.Unchanged) != 4 {
 			t.Fatalf("after a change: %+v %v", rep, err)
 		}
 		after := chunkIDs(t, s, kb)
@@ -127,11 +128,11 @@ func TestIngestIsIncremental(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(rep.Deleted, []string{filepath.Join(dir, "services.md")}) || len(rep.Failed) != 2 || len(rep.Added) != 1 {
+		if !slices.Equal(rep.Deleted, []string{filepath.Base(dir) + "/services.md"}) || len(rep.Failed) != 2 || len(rep.Added) != 1 {
 			t.Fatalf("deletions and bad files: %+v", rep)
 		}
 		for _, f := range rep.Failed {
-			if !strings.Contains(f.Err.Error(), f.Source) {
+			if !strings.Contains(f.Err.Error(), filepath.Base(f.Source)) {
 				t.Errorf("failure does not name its file: %v", f.Err)
 			}
 		}
@@ -230,5 +231,111 @@ func TestOpenAIEmbedder(t *testing.T) {
 	reqs := srv.Requests()
 	if len(reqs) != 4 || reqs[1].Body["dimensions"] != 64.0 || len(reqs[1].Body["input"].([]any)) != 2 {
 		t.Errorf("requests: %d, first body %s", len(reqs), reqs[1].Raw)
+	}
+}
+
+// A document is the same however its folder is named: by a relative
+// path, an absolute one, or from another directory.
+func TestIngestIdentityAcrossPaths(t *testing.T) {
+	s := storetest.OpenSQLite(t)
+	dir := copyDir(t, "../examples/salon/knowledge")
+	kb := newKB(t, s, "french")
+	in := &rag.Ingester{Store: s, Embedder: rag.HashedLexical{}}
+	if rep, err := in.Ingest(ctx, kb, []string{dir}); err != nil || len(rep.Added) != 5 {
+		t.Fatalf("first: %+v %v", rep, err)
+	}
+	t.Chdir(filepath.Dir(dir))
+	for _, p := range []string{filepath.Base(dir), "./" + filepath.Base(dir) + "/", "../" + filepath.Base(filepath.Dir(dir)) + "/" + filepath.Base(dir)} {
+		rep, err := in.Ingest(ctx, kb, []string{p})
+		if err != nil || len(rep.Unchanged) != 5 || len(rep.Added)+len(rep.Deleted) != 0 {
+			t.Errorf("ingest %s: %+v %v", p, rep, err)
+		}
+	}
+}
+
+// Ingesting an empty or unmounted folder would wipe the knowledge base:
+// refused without Prune, nothing changed.
+func TestIngestRefusesToWipeWithoutPrune(t *testing.T) {
+	s := storetest.OpenSQLite(t)
+	dir := copyDir(t, "../examples/salon/knowledge")
+	kb := newKB(t, s, "french")
+	in := &rag.Ingester{Store: s, Embedder: rag.HashedLexical{}}
+	if _, err := in.Ingest(ctx, kb, []string{dir}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"faq.yaml", "horaires.md", "reservation.md"} {
+		os.Remove(filepath.Join(dir, name))
+	}
+	_, err := in.Ingest(ctx, kb, []string{dir})
+	var pe *rag.PruneError
+	if !errors.As(err, &pe) || pe.Deleting != 3 || pe.Total != 5 || !strings.Contains(err.Error(), "pass --prune") {
+		t.Fatalf("3 of 5 gone: %v", err)
+	}
+	if docs, _ := s.ListDocuments(ctx, kb.WorkspaceID, kb.ID); len(docs) != 5 {
+		t.Errorf("the refused ingestion changed the knowledge base: %d documents", len(docs))
+	}
+	in.Prune = true
+	if rep, err := in.Ingest(ctx, kb, []string{dir}); err != nil || len(rep.Deleted) != 3 {
+		t.Errorf("with Prune: %+v %v", rep, err)
+	}
+}
+
+// Documents ingested before sources were relative (their path as typed)
+// are taken over, not deleted and re-added, and do not trip the guard.
+func TestIngestTakesOverOldSources(t *testing.T) {
+	s := storetest.OpenSQLite(t)
+	dir := copyDir(t, "../examples/salon/knowledge")
+	kb := newKB(t, s, "french")
+	f, err := rag.Load(filepath.Join(dir, "tarifs.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := &store.Document{WorkspaceID: kb.WorkspaceID, KnowledgeBaseID: kb.ID, Source: filepath.Join(dir, "tarifs.md"),
+		Title: f.Title, ContentHash: "old", Embedder: "hashed-lexical-768"}
+	vec, _ := rag.HashedLexical{}.Embed(ctx, []string{f.Text})
+	if err := s.SaveDocument(ctx, old, []*store.Chunk{{Title: f.Title, Text: f.Text, Embedding: vec[0]}}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := (&rag.Ingester{Store: s, Embedder: rag.HashedLexical{}}).Ingest(ctx, kb, []string{dir})
+	if err != nil || len(rep.Deleted) != 0 || len(rep.Added) != 5 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	docs, _ := s.ListDocuments(ctx, kb.WorkspaceID, kb.ID)
+	for _, d := range docs {
+		if d.Source == old.Source {
+			t.Errorf("the old source is still there")
+		}
+	}
+	if len(docs) != 5 {
+		t.Errorf("%d documents, want 5", len(docs))
+	}
+}
+
+// Chunking settings are part of a document's fingerprint: changing them
+// re-chunks; settings that cannot chunk are refused with the range.
+func TestIngestChunkSettings(t *testing.T) {
+	s := storetest.OpenSQLite(t)
+	dir := copyDir(t, "../examples/salon/knowledge")
+	kb := newKB(t, s, "french")
+	in := &rag.Ingester{Store: s, Embedder: rag.HashedLexical{}}
+	if _, err := in.Ingest(ctx, kb, []string{dir}); err != nil {
+		t.Fatal(err)
+	}
+	in.Chunking = rag.ChunkOptions{Size: 64, Overlap: 8}
+	if rep, err := in.Ingest(ctx, kb, []string{dir}); err != nil || len(rep.Updated) != 5 {
+		t.Errorf("new chunk size: %+v %v", rep, err)
+	}
+	for _, tc := range []struct {
+		opts rag.ChunkOptions
+		want string
+	}{
+		{rag.ChunkOptions{Size: 4}, "chunk size 4 tokens: want 16 to 8192"},
+		{rag.ChunkOptions{Size: 64, Overlap: 64}, "chunk overlap 64 tokens: want 0 to 63"},
+		{rag.ChunkOptions{Size: 64, Overlap: -1}, "chunk overlap -1 tokens"},
+	} {
+		in.Chunking = tc.opts
+		if _, err := in.Ingest(ctx, kb, []string{dir}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q", tc.opts, err, tc.want)
+		}
 	}
 }

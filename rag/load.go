@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,37 +48,6 @@ func (f *File) Content() string {
 		b.WriteString("\x00" + q.Question + "\x00" + q.Answer)
 	}
 	return b.String()
-}
-
-// Expand turns paths (files or directories, walked recursively) into the
-// files of a supported format, sorted. A path that does not exist is an
-// error; unsupported files inside directories are skipped.
-func Expand(paths []string) ([]string, error) {
-	var out []string
-	for _, p := range paths {
-		info, err := os.Stat(p)
-		if err != nil {
-			return nil, err
-		}
-		if !info.IsDir() {
-			out = append(out, filepath.Clean(p))
-			continue
-		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if !d.IsDir() && slices.Contains(Formats, strings.ToLower(filepath.Ext(path))) {
-				out = append(out, filepath.Clean(path))
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
 }
 
 // Load reads one file. Unsupported formats, unreadable PDFs, empty files

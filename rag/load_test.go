@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -116,11 +117,31 @@ func TestExpand(t *testing.T) {
 	write(t, dir, "a.md", []byte("# A"))
 	write(t, dir, "sub/b.txt", []byte("B"))
 	write(t, dir, "sub/c.png", []byte("C"))
-	files, err := rag.Expand([]string{dir, filepath.Join(dir, "a.md")})
-	if err != nil || len(files) != 2 || !strings.HasSuffix(files[0], "a.md") || !strings.HasSuffix(files[1], "b.txt") {
-		t.Errorf("Expand = %v, %v", files, err)
+	write(t, dir, ".git/notes.md", []byte("hidden"))
+	write(t, dir, "node_modules/pkg/readme.md", []byte("vendored"))
+	write(t, dir, "drafts/d.md", []byte("draft"))
+	root := filepath.Base(dir)
+	files, err := rag.Expand([]string{dir, filepath.Join(dir, "a.md")}, []string{"drafts"})
+	want := []rag.Entry{{Path: filepath.Join(dir, "a.md"), Source: root + "/a.md", Root: root},
+		{Path: filepath.Join(dir, "sub/b.txt"), Source: root + "/sub/b.txt", Root: root}}
+	if err != nil || !slices.Equal(files, want) {
+		t.Errorf("Expand = %+v, %v; want %+v", files, err, want)
 	}
-	if _, err := rag.Expand([]string{filepath.Join(dir, "missing")}); err == nil {
+	// The same folder named another way gives the same sources.
+	t.Chdir(filepath.Dir(dir))
+	again, err := rag.Expand([]string{root, "./" + root + "/"}, []string{"drafts"})
+	if err != nil || len(again) != 2 || again[0].Source != root+"/a.md" || again[1].Source != root+"/sub/b.txt" {
+		t.Errorf("by a relative path: %+v, %v", again, err)
+	}
+	if _, err := rag.Expand([]string{dir}, []string{"[z-a"}); err == nil || !strings.Contains(err.Error(), `--exclude "[z-a" is not a valid glob`) {
+		t.Errorf("bad glob: %v", err)
+	}
+	other := filepath.Join(t.TempDir(), root)
+	write(t, other, "a.md", []byte("# autre"))
+	if _, err := rag.Expand([]string{dir, other}, nil); err == nil || !strings.Contains(err.Error(), "would both be the document") {
+		t.Errorf("two folders of the same name: %v", err)
+	}
+	if _, err := rag.Expand([]string{filepath.Join(dir, "missing")}, nil); err == nil {
 		t.Error("a missing path must be an error")
 	}
 }

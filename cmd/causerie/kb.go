@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/causerie/causerie/rag"
@@ -38,12 +38,25 @@ are ingested here. Embeddings are offline (hashed lexical) unless CAUSERIE_EMBED
 	}
 
 	var size, overlap int
+	var exclude []string
+	var prune bool
 	ingest := &cobra.Command{
 		Use:   "ingest PATH...",
 		Short: "Ingest files or directories (Markdown, text, HTML, PDF, Q&A YAML); unchanged ones are skipped",
 		Args:  cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, paths []string) error {
 			ctx := cmd.Context()
+			if size < rag.MinChunkTokens || size > rag.MaxChunkTokens {
+				return fmt.Errorf("--chunk-tokens %d: want %d to %d (default 256)", size, rag.MinChunkTokens, rag.MaxChunkTokens)
+			}
+			chunking := rag.ChunkOptions{Size: size, Overlap: overlap}
+			if err := chunking.Check(); err != nil {
+				return err
+			}
+			files, err := rag.Expand(paths, exclude)
+			if err != nil {
+				return err
+			}
 			s, kb, err := open(ctx)
 			if err != nil {
 				return err
@@ -53,19 +66,11 @@ are ingested here. Embeddings are offline (hashed lexical) unless CAUSERIE_EMBED
 			if err != nil {
 				return err
 			}
-			files, err := rag.Expand(paths)
-			if err != nil {
-				return err
-			}
-			bar := progressbar.NewOptions(len(files), progressbar.OptionSetWriter(cmd.ErrOrStderr()),
-				progressbar.OptionSetDescription("ingesting"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
-			in := &rag.Ingester{Store: s, Embedder: emb, Chunking: rag.ChunkOptions{Size: size, Overlap: overlap},
-				Progress: func(done, total int, source string) {
-					bar.Describe(filepath.Base(source))
-					_ = bar.Set(done)
-				}}
+			bar := cfg.progress(cmd, len(files), "ingesting")
+			in := &rag.Ingester{Store: s, Embedder: emb, Chunking: chunking, Exclude: exclude, Prune: prune,
+				Progress: func(done, total int, source string) { bar.step(done, path.Base(source)) }}
 			rep, err := in.Ingest(ctx, kb, paths)
-			_ = bar.Finish()
+			bar.finish()
 			if rep != nil {
 				printReport(cmd.OutOrStdout(), kb, emb, rep)
 			}
@@ -80,6 +85,8 @@ are ingested here. Embeddings are offline (hashed lexical) unless CAUSERIE_EMBED
 	}
 	ingest.Flags().IntVar(&size, "chunk-tokens", 256, "chunk size in tokens")
 	ingest.Flags().IntVar(&overlap, "overlap-tokens", 32, "tokens shared by consecutive chunks")
+	ingest.Flags().StringArrayVar(&exclude, "exclude", nil, "leave out files or folders matching this glob (repeatable; hidden files and node_modules always are)")
+	ingest.Flags().BoolVar(&prune, "prune", false, "allow deleting more than half of the knowledge base's documents (gone from the folder)")
 
 	var k int
 	var vectorW, lexicalW, threshold float64
@@ -89,6 +96,14 @@ are ingested here. Embeddings are offline (hashed lexical) unless CAUSERIE_EMBED
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			switch {
+			case k < 1 || k > 100:
+				return fmt.Errorf("-k %d: want 1 to 100 hits", k)
+			case threshold < 0 || threshold > 1:
+				return fmt.Errorf("--threshold %g: want a fused score from 0 to 1", threshold)
+			case vectorW < 0 || lexicalW < 0:
+				return fmt.Errorf("--vector-weight and --lexical-weight must be 0 or more (0 means the default, 1)")
+			}
 			s, kb, err := open(ctx)
 			if err != nil {
 				return err

@@ -40,6 +40,7 @@ type config struct {
 	dataDir     string
 	databaseURL string
 	workspace   string
+	quiet       bool
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
@@ -63,6 +64,7 @@ to use PostgreSQL (with pgvector).`,
 		"PostgreSQL URL; when set, used instead of SQLite (env DATABASE_URL)")
 	root.PersistentFlags().StringVarP(&cfg.workspace, "workspace", "w", os.Getenv("CAUSERIE_WORKSPACE"),
 		"slug of the workspace to work on (default: the only one; env CAUSERIE_WORKSPACE)")
+	root.PersistentFlags().BoolVarP(&cfg.quiet, "quiet", "q", false, "no progress bars or notes on stderr")
 	root.AddCommand(newMigrate(cfg), newApply(cfg), newExport(cfg), newChat(cfg), newKB(cfg), newFlow(cfg), newEval(cfg))
 	return root
 }

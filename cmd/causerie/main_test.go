@@ -147,9 +147,36 @@ func TestKnowledgeBaseCommands(t *testing.T) {
 				t.Errorf("list:\n%s", out)
 			}
 			out = mustRun(t, append(flags, "kb", "list", "--kb", "Salon")...)
-			if !strings.Contains(out, filepath.Join(dir, "tarifs.md")) {
+			if !strings.Contains(out, filepath.Base(dir)+"/tarifs.md") {
 				t.Errorf("list --kb:\n%s", out)
 			}
+			// Bad values are refused with the valid range, before anything runs.
+			for _, bad := range []struct {
+				args []string
+				want string
+			}{
+				{[]string{"kb", "ingest", dir, "--chunk-tokens", "0"}, "--chunk-tokens 0: want 16 to 8192"},
+				{[]string{"kb", "ingest", dir, "--chunk-tokens", "64", "--overlap-tokens", "64"}, "chunk overlap 64 tokens: want 0 to 63"},
+				{[]string{"kb", "ingest", dir, "--exclude", "[x"}, `--exclude "[x" is not a valid glob`},
+				{[]string{"kb", "search", "coupe", "-k", "0"}, "-k 0: want 1 to 100 hits"},
+				{[]string{"kb", "search", "coupe", "--threshold", "5"}, "--threshold 5: want a fused score from 0 to 1"},
+			} {
+				if _, err := run(t, append(flags, bad.args...)...); err == nil || !strings.Contains(err.Error(), bad.want) {
+					t.Errorf("%v: %v, want %q", bad.args, err, bad.want)
+				}
+			}
+			// An excluded file is left out, and emptying the folder is
+			// refused without --prune.
+			out = mustRun(t, append(flags, "kb", "ingest", dir, "--exclude", "horaires.md")...)
+			if !strings.Contains(out, "0 added, 0 updated, 1 unchanged, 1 deleted") {
+				t.Errorf("ingest --exclude:\n%s", out)
+			}
+			empty := filepath.Join(t.TempDir(), filepath.Base(dir))
+			os.Mkdir(empty, 0o755)
+			if _, err := run(t, append(flags, "kb", "ingest", empty)...); err == nil || !strings.Contains(err.Error(), "would delete 1 of the 1 documents") {
+				t.Errorf("ingest of an empty folder: %v", err)
+			}
+			mustRun(t, append(flags, "kb", "ingest", dir)...)
 			_, err = run(t, append(flags, "kb", "rm", "--kb", "Salon", "nope.md")...)
 			if err == nil || !strings.Contains(err.Error(), `has no document nope.md; its documents:`) {
 				t.Errorf("rm of an unknown document: %v", err)
