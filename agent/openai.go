@@ -3,6 +3,8 @@ package agent
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,7 +49,27 @@ type OpenAIConfig struct {
 	Backoff time.Duration
 	// HTTPClient, when set, sends the requests.
 	HTTPClient *http.Client
+	// TokenField names the request field that carries the reply's token
+	// cap: "max_completion_tokens" (OpenAI's), "max_tokens" (what most
+	// other OpenAI-compatible servers know: Ollama, llama.cpp, older
+	// vLLM), or "both". "" picks by endpoint: OpenAI's for
+	// api.openai.com, max_tokens elsewhere (CAUSERIE_MAX_TOKENS_FIELD).
+	TokenField string
+	// StreamIdle bounds the wait for the next piece of a streamed answer
+	// (default 20 s): a stream that stalls fails, instead of holding the
+	// visitor until the attempt's timeout.
+	StreamIdle time.Duration
 }
+
+// Token cap fields (OpenAIConfig.TokenField).
+const (
+	TokenFieldCompletion = "max_completion_tokens"
+	TokenFieldMax        = "max_tokens"
+	TokenFieldBoth       = "both"
+)
+
+// EnvTokenField overrides the token cap field.
+const EnvTokenField = "CAUSERIE_MAX_TOKENS_FIELD"
 
 // ErrNoEndpoint is returned by OpenAIConfigFromEnv when no endpoint is
 // configured.
@@ -59,9 +81,16 @@ var ErrNoEndpoint = errors.New("no model endpoint configured: set " + EnvAPIKey 
 // CAUSERIE_MODEL; it returns ErrNoEndpoint when neither of the first two
 // is set.
 func OpenAIConfigFromEnv() (OpenAIConfig, error) {
-	cfg := OpenAIConfig{APIKey: os.Getenv(EnvAPIKey), BaseURL: os.Getenv(EnvBaseURL), Model: os.Getenv(EnvModel)}
+	cfg := OpenAIConfig{APIKey: os.Getenv(EnvAPIKey), BaseURL: os.Getenv(EnvBaseURL), Model: os.Getenv(EnvModel),
+		TokenField: os.Getenv(EnvTokenField)}
 	if cfg.APIKey == "" && cfg.BaseURL == "" {
 		return cfg, ErrNoEndpoint
+	}
+	switch cfg.TokenField {
+	case "", TokenFieldCompletion, TokenFieldMax, TokenFieldBoth:
+	default:
+		return cfg, fmt.Errorf("%s=%q: use %s (OpenAI), %s (most other servers) or %s", EnvTokenField, cfg.TokenField,
+			TokenFieldCompletion, TokenFieldMax, TokenFieldBoth)
 	}
 	return cfg, nil
 }
@@ -88,6 +117,15 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 	if cfg.Backoff == 0 {
 		cfg.Backoff = 500 * time.Millisecond
 	}
+	if cfg.StreamIdle == 0 {
+		cfg.StreamIdle = 20 * time.Second
+	}
+	if cfg.TokenField == "" {
+		cfg.TokenField = TokenFieldMax
+		if cfg.BaseURL == "" || strings.Contains(cfg.BaseURL, "api.openai.com") {
+			cfg.TokenField = TokenFieldCompletion
+		}
+	}
 	oc := openai.DefaultConfig(cfg.APIKey)
 	if cfg.BaseURL != "" {
 		oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
@@ -103,31 +141,38 @@ func NewOpenAI(cfg OpenAIConfig) *OpenAI {
 // DefaultModelName is the model used when a request names none.
 func (o *OpenAI) DefaultModelName() string { return o.cfg.Model }
 
-// Chat implements Model, retrying transient failures.
+// Chat implements Model, retrying transient failures: 429 and 5xx
+// answers whatever their body's shape, timeouts, connection errors, and
+// streams broken before any text reached the visitor. A stream that
+// already showed text is not retried: it cannot be taken back.
 func (o *OpenAI) Chat(ctx context.Context, req Request) (*Response, error) {
 	creq := o.request(req)
 	var lastErr error
+	attempts := 0
 	for attempt := 0; ; attempt++ {
+		attempts++
 		hint := &callHint{zeroTemperature: req.Temperature != nil && *req.Temperature == 0}
 		actx, cancel := context.WithTimeout(context.WithValue(ctx, hintKey{}, hint), o.cfg.Timeout)
 		var resp *Response
 		var err error
 		streamed := false
 		if req.OnDelta != nil {
-			resp, streamed, err = o.stream(actx, creq, req.OnDelta)
+			resp, streamed, err = o.stream(actx, cancel, creq, req.OnDelta)
 		} else {
 			resp, err = o.once(actx, creq)
 		}
 		cancel()
 		if err == nil {
+			nameToolCalls(resp)
 			return resp, nil
 		}
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("model call: %w", ctx.Err())
 		}
 		lastErr = err
-		// Text already shown to the visitor cannot be taken back: no retry.
-		if streamed || !retry.Retryable(err) || attempt >= o.cfg.MaxRetries {
+		status := hint.httpStatus()
+		retryable := retry.Retryable(err) || errors.Is(err, ErrStreamBroken) || status == http.StatusTooManyRequests || status >= 500
+		if streamed || !retryable || attempt >= o.cfg.MaxRetries {
 			break
 		}
 		delay := retry.Delay(o.cfg.Backoff, attempt)
@@ -138,7 +183,38 @@ func (o *OpenAI) Chat(ctx context.Context, req Request) (*Response, error) {
 			return nil, fmt.Errorf("model call: %w", err)
 		}
 	}
-	return nil, fmt.Errorf("model call failed after retries: %w", lastErr)
+	if attempts > 1 {
+		return nil, &CallError{Attempts: attempts, Err: lastErr}
+	}
+	return nil, &CallError{Attempts: 1, Err: lastErr}
+}
+
+// CallError is a model call that failed, after Attempts tries.
+type CallError struct {
+	Attempts int
+	Err      error
+}
+
+func (e *CallError) Error() string {
+	if e.Attempts > 1 {
+		return fmt.Sprintf("model call failed after %d attempts: %v", e.Attempts, e.Err)
+	}
+	return fmt.Sprintf("model call failed: %v", e.Err)
+}
+
+func (e *CallError) Unwrap() error { return e.Err }
+
+// nameToolCalls gives an id to each tool call that came without one
+// (some servers omit it): the tool message answering it needs one. The
+// id is derived from the call, so that a replayed conversation sends the
+// same request.
+func nameToolCalls(resp *Response) {
+	for i := range resp.ToolCalls {
+		if resp.ToolCalls[i].ID == "" {
+			sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%s\x00%s", resp.ID, i, resp.ToolCalls[i].Name, resp.ToolCalls[i].Arguments)))
+			resp.ToolCalls[i].ID = "call_" + hex.EncodeToString(sum[:8])
+		}
+	}
 }
 
 func (o *OpenAI) request(req Request) openai.ChatCompletionRequest {
@@ -146,7 +222,15 @@ func (o *OpenAI) request(req Request) openai.ChatCompletionRequest {
 	if model == "" {
 		model = o.cfg.Model
 	}
-	cr := openai.ChatCompletionRequest{Model: model, MaxCompletionTokens: req.MaxTokens}
+	cr := openai.ChatCompletionRequest{Model: model}
+	switch o.cfg.TokenField {
+	case TokenFieldMax:
+		cr.MaxTokens = req.MaxTokens
+	case TokenFieldBoth:
+		cr.MaxTokens, cr.MaxCompletionTokens = req.MaxTokens, req.MaxTokens
+	default:
+		cr.MaxCompletionTokens = req.MaxTokens
+	}
 	if req.Temperature != nil {
 		cr.Temperature = float32(*req.Temperature) // 0 is restored by the transport
 	}
@@ -183,8 +267,9 @@ func (o *OpenAI) once(ctx context.Context, cr openai.ChatCompletionRequest) (*Re
 }
 
 // stream runs a streaming call; streamed reports whether any text reached
-// onDelta (after which a retry would repeat it).
-func (o *OpenAI) stream(ctx context.Context, cr openai.ChatCompletionRequest, onDelta func(string)) (*Response, bool, error) {
+// onDelta (after which a retry would repeat it). A stream silent for
+// StreamIdle is cut (cancel).
+func (o *OpenAI) stream(ctx context.Context, cancel context.CancelFunc, cr openai.ChatCompletionRequest, onDelta func(string)) (*Response, bool, error) {
 	cr.Stream = true
 	cr.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
 	s, err := o.client.CreateChatCompletionStream(ctx, cr)
@@ -192,6 +277,8 @@ func (o *OpenAI) stream(ctx context.Context, cr openai.ChatCompletionRequest, on
 		return nil, false, err
 	}
 	defer s.Close()
+	idle := time.AfterFunc(o.cfg.StreamIdle, cancel)
+	defer idle.Stop()
 	resp := &Response{}
 	var content strings.Builder
 	var calls toolCallAccumulator
@@ -202,8 +289,14 @@ func (o *OpenAI) stream(ctx context.Context, cr openai.ChatCompletionRequest, on
 			break
 		}
 		if err != nil {
-			return nil, streamed, fmt.Errorf("stream interrupted: %w", err)
+			if ctx.Err() != nil && !idle.Stop() {
+				err = fmt.Errorf("no data for %s", o.cfg.StreamIdle)
+			}
+			// An error event inside the stream, a cut connection: the
+			// stream broke; before any text, the call may be tried again.
+			return nil, streamed, fmt.Errorf("%w: %w", ErrStreamBroken, err)
 		}
+		idle.Reset(o.cfg.StreamIdle)
 		if resp.ID == "" {
 			resp.ID = chunk.ID
 		}
@@ -226,12 +319,16 @@ func (o *OpenAI) stream(ctx context.Context, cr openai.ChatCompletionRequest, on
 	}
 	if resp.FinishReason == "" {
 		// A stream that ends without a finish reason was cut short.
-		return nil, streamed, errors.New("stream interrupted: it ended without a finish reason")
+		return nil, streamed, fmt.Errorf("%w: it ended without a finish reason", ErrStreamBroken)
 	}
 	resp.Content = content.String()
 	resp.ToolCalls = calls.result()
 	return resp, streamed, nil
 }
+
+// ErrStreamBroken is wrapped by the errors of a stream that ended before
+// its answer did.
+var ErrStreamBroken = errors.New("stream interrupted")
 
 // Transcribe implements Transcriber with the endpoint's
 // /audio/transcriptions.
@@ -250,6 +347,13 @@ type callHint struct {
 	zeroTemperature bool
 	mu              sync.Mutex
 	retryAfter      time.Duration
+	status          int // the HTTP status of a failed answer
+}
+
+func (h *callHint) httpStatus() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.status
 }
 
 func (h *callHint) after() time.Duration {
@@ -286,11 +390,12 @@ func (t *transport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	resp, err := t.base.RoundTrip(r)
 	if err == nil && hint != nil && resp.StatusCode >= 400 {
+		hint.mu.Lock()
+		hint.status = resp.StatusCode
 		if d := retry.ParseRetryAfter(resp.Header.Get("Retry-After")); d > 0 {
-			hint.mu.Lock()
 			hint.retryAfter = d
-			hint.mu.Unlock()
 		}
+		hint.mu.Unlock()
 	}
 	return resp, err
 }

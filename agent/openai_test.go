@@ -3,6 +3,8 @@ package agent_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -45,7 +47,9 @@ func TestChatReplyAndParallelToolCalls(t *testing.T) {
 	if temp, ok := req.Body["temperature"]; !ok || temp != 0.0 {
 		t.Errorf("temperature 0 was not sent: %s", req.Raw)
 	}
-	if req.Body["model"] != "scripted-model" || req.Body["max_completion_tokens"] != 240.0 {
+	// Not OpenAI's own endpoint: the cap goes as max_tokens, which every
+	// OpenAI-compatible server knows.
+	if _, both := req.Body["max_completion_tokens"]; req.Body["model"] != "scripted-model" || req.Body["max_tokens"] != 240.0 || both {
 		t.Errorf("request = %s", req.Raw)
 	}
 
@@ -157,10 +161,99 @@ func TestChatRetries(t *testing.T) {
 		m := agent.NewOpenAI(agent.OpenAIConfig{BaseURL: srv.URL, MaxRetries: 2})
 		agent.RecordSleeps(m)
 		_, err := m.Chat(ctx, agent.Request{Messages: []agent.Message{{Role: agent.RoleUser, Content: "?"}}})
-		if err == nil || len(srv.Requests()) != 3 {
+		if err == nil || len(srv.Requests()) != 3 || !strings.Contains(err.Error(), "failed after 3 attempts") {
 			t.Errorf("err = %v after %d requests, want failure after 3", err, len(srv.Requests()))
 		}
 	})
+	// Ollama's error body is a plain string ({"error": "…"}): the status
+	// decides, whatever the body's shape.
+	t.Run("plain-string error bodies are retried by status", func(t *testing.T) {
+		srv := agenttest.New(t,
+			agenttest.Step{Status: 500, Error: "llama runner process has terminated", PlainError: true},
+			agenttest.Step{Status: 429, Error: "busy", PlainError: true, RetryAfter: "3"},
+			agenttest.Step{Reply: "ok"})
+		m := client(srv)
+		sleeps := agent.RecordSleeps(m)
+		resp, err := m.Chat(ctx, agent.Request{Messages: []agent.Message{{Role: agent.RoleUser, Content: "?"}}})
+		if err != nil || resp.Content != "ok" || len(*sleeps) != 2 || (*sleeps)[1] != 3*time.Second {
+			t.Errorf("%v %+v, delays %v", err, resp, *sleeps)
+		}
+	})
+	t.Run("an error inside a stream before any text is retried", func(t *testing.T) {
+		srv := agenttest.New(t, agenttest.Step{StreamError: "overloaded"}, agenttest.Step{Reply: "ok"})
+		m := client(srv)
+		agent.RecordSleeps(m)
+		resp, err := m.Chat(ctx, agent.Request{Messages: []agent.Message{{Role: agent.RoleUser, Content: "?"}}, OnDelta: func(string) {}})
+		if err != nil || resp.Content != "ok" || len(srv.Requests()) != 2 {
+			t.Errorf("%v %+v after %d requests", err, resp, len(srv.Requests()))
+		}
+	})
+	t.Run("a single failure does not say retries happened", func(t *testing.T) {
+		srv := agenttest.New(t, agenttest.Step{Status: 401, Error: "invalid api key"})
+		_, err := client(srv).Chat(ctx, agent.Request{Messages: []agent.Message{{Role: agent.RoleUser, Content: "?"}}})
+		var ce *agent.CallError
+		if !errors.As(err, &ce) || ce.Attempts != 1 || strings.Contains(err.Error(), "after") || !strings.Contains(err.Error(), "invalid api key") {
+			t.Errorf("err = %v", err)
+		}
+	})
+	t.Run("a stalled stream fails at its idle bound", func(t *testing.T) {
+		srv := agenttest.New(t, agenttest.Step{Reply: "Bonjour, je regarde", StallAfter: 2})
+		m := agent.NewOpenAI(agent.OpenAIConfig{BaseURL: srv.URL, StreamIdle: 150 * time.Millisecond})
+		var shown strings.Builder
+		start := time.Now()
+		_, err := m.Chat(ctx, agent.Request{Messages: []agent.Message{{Role: agent.RoleUser, Content: "?"}}, OnDelta: func(s string) { shown.WriteString(s) }})
+		if err == nil || !strings.Contains(err.Error(), "no data for 150ms") || shown.Len() == 0 || time.Since(start) > 10*time.Second {
+			t.Errorf("err = %v, shown %q", err, shown.String())
+		}
+	})
+}
+
+// Tool calls that come without an id get one, derived from the call.
+func TestToolCallsWithoutID(t *testing.T) {
+	for _, stream := range []bool{false, true} {
+		srv := agenttest.New(t, agenttest.Step{NoID: true, ToolCalls: []agenttest.ToolCall{agenttest.Call("tag_contact", `{"tag":"vip"}`)}})
+		req := agent.Request{Messages: []agent.Message{{Role: agent.RoleUser, Content: "?"}}}
+		if stream {
+			req.OnDelta = func(string) {}
+		}
+		resp, err := client(srv).Chat(ctx, req)
+		if err != nil || len(resp.ToolCalls) != 1 || !strings.HasPrefix(resp.ToolCalls[0].ID, "call_") {
+			t.Errorf("stream %v: %v %+v", stream, err, resp)
+		}
+	}
+}
+
+// The token cap's field follows the endpoint, or the configuration.
+func TestTokenField(t *testing.T) {
+	for field, want := range map[string][]string{
+		agent.TokenFieldCompletion: {"max_completion_tokens"},
+		agent.TokenFieldMax:        {"max_tokens"},
+		agent.TokenFieldBoth:       {"max_tokens", "max_completion_tokens"},
+	} {
+		srv := agenttest.New(t, agenttest.Step{Reply: "ok"})
+		m := agent.NewOpenAI(agent.OpenAIConfig{BaseURL: srv.URL, TokenField: field})
+		if _, err := m.Chat(ctx, agent.Request{Messages: []agent.Message{{Role: agent.RoleUser, Content: "?"}}, MaxTokens: 99}); err != nil {
+			t.Fatal(err)
+		}
+		body := srv.Requests()[0].Body
+		got := 0
+		for _, k := range []string{"max_tokens", "max_completion_tokens"} {
+			if v, ok := body[k]; ok {
+				got++
+				if v != 99.0 || !slices.Contains(want, k) {
+					t.Errorf("%s: sent %s = %v", field, k, v)
+				}
+			}
+		}
+		if got != len(want) {
+			t.Errorf("%s: sent %d token fields, want %v", field, got, want)
+		}
+	}
+	t.Setenv(agent.EnvTokenField, "max_tokenz")
+	t.Setenv(agent.EnvBaseURL, "http://localhost:11434/v1")
+	if _, err := agent.OpenAIConfigFromEnv(); err == nil || !strings.Contains(err.Error(), "use max_completion_tokens (OpenAI), max_tokens") {
+		t.Errorf("bad field: %v", err)
+	}
 }
 
 func TestTranscribe(t *testing.T) {

@@ -36,12 +36,19 @@ func renderReply(text string, vars map[string]string) string {
 // tail that could be the start of a variable until it is complete.
 type varStream struct {
 	vars    map[string]string
-	emit    func(string)
+	out     func(string)
 	pending strings.Builder
+	// shown is what reached the visitor so far.
+	shown strings.Builder
 }
 
 func newVarStream(vars map[string]string, emit func(string)) *varStream {
-	return &varStream{vars: vars, emit: emit}
+	return &varStream{vars: vars, out: emit}
+}
+
+func (s *varStream) emit(text string) {
+	s.shown.WriteString(text)
+	s.out(text)
 }
 
 func (s *varStream) write(delta string) {

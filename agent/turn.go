@@ -126,13 +126,35 @@ func (t *turn) run(ctx context.Context) error {
 			OnDelta: stream.write,
 		})
 		if err != nil {
+			// What the visitor saw stays on record: a fragment of a broken
+			// stream is stored, then the fallback follows it.
+			if shown := strings.TrimSpace(stream.shown.String()); shown != "" {
+				if err := t.store(ctx, shown, map[string]any{"streamed": true, "interrupted": true}); err != nil {
+					return err
+				}
+			}
 			return t.fallback(ctx, "model.failed", err.Error())
 		}
 		t.out.Usage.PromptTokens += resp.Usage.PromptTokens
 		t.out.Usage.CompletionTokens += resp.Usage.CompletionTokens
 		stream.flush()
+		streamed := stream.shown.Len() > 0
 		if len(resp.ToolCalls) == 0 {
-			return t.reply(ctx, resp)
+			if strings.TrimSpace(resp.Content) == "" {
+				// No text, no tool call: the visitor must not be left in
+				// silence.
+				return t.fallback(ctx, "model.empty_reply", "the model answered with neither text nor a tool call")
+			}
+			return t.reply(ctx, resp, streamed)
+		}
+		// Text that precedes tool calls in the same answer was shown: it is
+		// stored before the actions run, as the visitor saw it.
+		if text := strings.TrimSpace(resp.Content); text != "" {
+			meta := t.replyMeta(resp.ID, text, streamed)
+			meta["before_actions"] = true
+			if err := t.store(ctx, renderReply(text, vars), meta); err != nil {
+				return err
+			}
 		}
 		msgs = append(msgs, Message{Role: RoleAssistant, Content: resp.Content, ToolCalls: resp.ToolCalls})
 		for _, call := range resp.ToolCalls {
@@ -146,7 +168,7 @@ func (t *turn) run(ctx context.Context) error {
 		}
 		t.conv = conv
 		if !t.handles(conv) {
-			return t.drop(ctx, resp.Content, "the AI agent no longer handles the conversation after its actions")
+			return nil
 		}
 	}
 }
@@ -211,28 +233,43 @@ func canonicalJSON(s string) string {
 	return string(b)
 }
 
-// reply renders and stores the model's final reply.
-func (t *turn) reply(ctx context.Context, resp *Response) error {
+// reply renders and stores the model's final reply. A reply that was
+// streamed was seen: it is stored even when the conversation was
+// reassigned meanwhile (with an event saying so); one that was not is
+// dropped then.
+func (t *turn) reply(ctx context.Context, resp *Response, streamed bool) error {
 	text := strings.TrimSpace(resp.Content)
-	if text == "" {
-		return nil
-	}
 	conv, err := t.a.store.GetConversation(ctx, t.ws.ID, t.conv.ID)
 	if err != nil {
 		return err
 	}
+	meta := t.replyMeta(resp.ID, text, streamed)
 	if !t.handles(conv) { // reassigned by someone else meanwhile
-		return t.drop(ctx, text, "the conversation was reassigned during the turn")
+		if !streamed {
+			return t.drop(ctx, text, "the conversation was reassigned during the turn")
+		}
+		if err := t.event(ctx, "reply.after_reassignment", map[string]any{"reason": "the conversation was reassigned while the reply streamed; it was shown, so it is kept"}); err != nil {
+			return err
+		}
 	}
 	contact, err := t.a.store.GetContact(ctx, t.ws.ID, conv.ContactID)
 	if err != nil {
 		return err
 	}
-	meta := map[string]any{"model_call_id": resp.ID}
+	return t.store(ctx, renderReply(text, replyVars(contact)), meta)
+}
+
+// replyMeta is the metadata of a message the model wrote: its call, its
+// citations, and whether its text reached the visitor as a stream.
+func (t *turn) replyMeta(modelCallID, text string, streamed bool) map[string]any {
+	meta := map[string]any{"model_call_id": modelCallID}
+	if streamed {
+		meta["streamed"] = true
+	}
 	if cites := citations(text, t.passages); len(cites) > 0 {
 		meta["citations"] = cites
 	}
-	return t.store(ctx, renderReply(text, replyVars(contact)), meta)
+	return meta
 }
 
 func (t *turn) store(ctx context.Context, text string, meta map[string]any) error {

@@ -106,7 +106,7 @@ func TestRelanceFlowEveryPath(t *testing.T) {
 				t.Errorf("ai_reply variable = %v", r.Vars["ai_reply"])
 			}
 			reqs := model.Requests()
-			if len(reqs) != 1 || reqs[0].Body["temperature"] != 0.4 || reqs[0].Body["max_completion_tokens"] != 240.0 {
+			if len(reqs) != 1 || reqs[0].Body["temperature"] != 0.4 || reqs[0].Body["max_tokens"] != 240.0 {
 				t.Errorf("model requests = %+v", reqs)
 			}
 			// crm_upsert kept the contact (no duplicate) with its email and phone.

@@ -196,6 +196,19 @@ var secret = regexp.MustCompile(`(?i)\b(sk-[a-z0-9_-]{8,}|bearer\s+[a-z0-9._~+/=
 
 func redact(s string) string { return secret.ReplaceAllString(s, "[redacted]") }
 
+// The token cap's field differs by endpoint (agent.OpenAIConfig.TokenField):
+// a case recorded against one endpoint replays against the cassette with
+// the field named the same way, max_completion_tokens.
+var (
+	bothTokenFields = regexp.MustCompile(`([,{])"max_tokens":(\d+),"max_completion_tokens":\d+`)
+	maxTokensField  = regexp.MustCompile(`([,{])"max_tokens":(\d+)`)
+)
+
+func oneTokenField(s string) string {
+	s = bothTokenFields.ReplaceAllString(s, `$1"max_completion_tokens":$2`)
+	return maxTokensField.ReplaceAllString(s, `$1"max_completion_tokens":$2`)
+}
+
 // normalise returns the request as recorded (IDs numbered, secrets
 // redacted) and its key.
 func normalise(body []byte, contentType string) (json.RawMessage, string) {
@@ -227,6 +240,7 @@ func normalise(body []byte, contentType string) (json.RawMessage, string) {
 		return ids[id]
 	})
 	text = redact(text)
+	text = oneTokenField(text)
 	sum := sha256.Sum256([]byte(text)) // the client writes its JSON in a fixed order
 	if !json.Valid([]byte(text)) {
 		raw, _ := json.Marshal(text)

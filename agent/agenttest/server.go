@@ -37,6 +37,17 @@ type Step struct {
 	// NoIndex streams tool calls without "index", repeating the id on
 	// every delta, as some OpenAI-compatible servers do.
 	NoIndex bool
+	// PlainError, with Status, answers with the body {"error": "<Error>"}
+	// — a plain string, as Ollama does — instead of OpenAI's object.
+	PlainError bool
+	// StreamError, when streaming, sends an error event ({"error": {…}})
+	// after the reply's text, instead of finishing.
+	StreamError string
+	// StallAfter, when streaming, stops sending (without closing the
+	// connection) after that many chunks, as a stuck server does.
+	StallAfter int
+	// NoID sends tool calls without an id.
+	NoID bool
 	// Transcript answers a request to /audio/transcriptions.
 	Transcript string
 	// PromptTokens and CompletionTokens are reported as usage.
@@ -212,7 +223,11 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(step.Status)
-		b, _ := json.Marshal(map[string]any{"error": map[string]any{"message": step.Error, "type": "server_error"}})
+		var body any = map[string]any{"error": map[string]any{"message": step.Error, "type": "server_error"}}
+		if step.PlainError {
+			body = map[string]any{"error": step.Error}
+		}
+		b, _ := json.Marshal(body)
 		w.Write(b)
 		return
 	}
@@ -222,12 +237,12 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	case strings.HasSuffix(r.URL.Path, "/chat/completions"):
 		step.ToolCalls = append([]ToolCall(nil), step.ToolCalls...) // steps may share a slice
 		for i := range step.ToolCalls {
-			if step.ToolCalls[i].ID == "" {
+			if step.ToolCalls[i].ID == "" && !step.NoID {
 				step.ToolCalls[i].ID = fmt.Sprintf("call_%d_%d", n, i)
 			}
 		}
 		if req.Stream() {
-			s.stream(w, n, step)
+			s.stream(w, r, n, step)
 		} else {
 			writeJSON(w, completion(n, step))
 		}
@@ -252,8 +267,11 @@ func completion(n int, step Step) map[string]any {
 	msg := map[string]any{"role": "assistant", "content": step.Reply}
 	var calls []any
 	for _, c := range step.ToolCalls {
-		calls = append(calls, map[string]any{"id": c.ID, "type": "function",
-			"function": map[string]any{"name": c.Name, "arguments": c.Args}})
+		call := map[string]any{"type": "function", "function": map[string]any{"name": c.Name, "arguments": c.Args}}
+		if c.ID != "" {
+			call["id"] = c.ID
+		}
+		calls = append(calls, call)
 	}
 	if calls != nil {
 		msg["tool_calls"] = calls
@@ -266,13 +284,17 @@ func completion(n int, step Step) map[string]any {
 }
 
 // stream writes step as server-sent events, in small pieces.
-func (s *Server) stream(w http.ResponseWriter, n int, step Step) {
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, n int, step Step) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	flusher, _ := w.(http.Flusher)
 	id := fmt.Sprintf("chatcmpl-%d", n)
 	chunks := 0
 	send := func(delta map[string]any, finish any, extra map[string]any) bool {
 		if step.CutAfter > 0 && chunks >= step.CutAfter {
+			return false
+		}
+		if step.StallAfter > 0 && chunks >= step.StallAfter {
+			<-r.Context().Done() // the client gives up
 			return false
 		}
 		choices := []any{map[string]any{"index": 0, "delta": delta, "finish_reason": finish}}
@@ -309,8 +331,16 @@ func (s *Server) stream(w http.ResponseWriter, n int, step Step) {
 			return
 		}
 	}
+	if step.StreamError != "" {
+		b, _ := json.Marshal(map[string]any{"error": map[string]any{"message": step.StreamError, "type": "server_error"}})
+		fmt.Fprintf(w, "data: %s\n\n", b)
+		return
+	}
 	for i, c := range step.ToolCalls {
-		first := map[string]any{"id": c.ID, "type": "function", "function": map[string]any{"name": c.Name, "arguments": ""}}
+		first := map[string]any{"type": "function", "function": map[string]any{"name": c.Name, "arguments": ""}}
+		if c.ID != "" {
+			first["id"] = c.ID
+		}
 		if !step.NoIndex {
 			first["index"] = i
 		}

@@ -263,9 +263,13 @@ func (c *chat) send(in conversation.Inbound) {
 				if e.Message.Role == store.RoleVisitor {
 					continue
 				}
-				if speaking { // its text was streamed already
-					endLine()
+				if streamed, _ := e.Message.Metadata["streamed"].(bool); streamed && speaking {
+					endLine() // its text is on screen already
+					if interrupted, _ := e.Message.Metadata["interrupted"].(bool); interrupted {
+						fmt.Fprintln(c.out, "  (the answer was cut off)")
+					}
 				} else {
+					endLine()
 					fmt.Fprintf(c.out, "%s: %s\n", c.ag.Name, e.Message.Text)
 				}
 			case conversation.EventDropped:

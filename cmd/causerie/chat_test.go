@@ -38,14 +38,29 @@ func TestChatShowsActionsAndStreamsReplies(t *testing.T) {
 		"Assistante Salon: C'est noté : budget de 80 €.\n",
 		"  budget: 80\n",
 		"  lifecycle stage: Nouveau Lead\n",
-		"  assign → @Équipe de Planification (round robin) → Marie Dubois\n",
-		"(reply not sent: Assistante Salon no longer handles the conversation)",
+		"Assistante Salon: Je vous passe l'équipe.\n  assign → @Équipe de Planification (round robin) → Marie Dubois\n",
 		"(the conversation is with the team now; the AI agent does not reply)",
 		"bye",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("chat output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// A stream that breaks after its first words: the fragment stays on the
+// screen, marked, and the fallback follows it — as in the store.
+func TestChatShowsFallbackAfterBrokenStream(t *testing.T) {
+	srv := agenttest.New(t, agenttest.Step{Reply: "Bonjour, je regarde cela tout de suite pour vous", StreamError: "upstream crashed"})
+	t.Setenv("OPENAI_BASE_URL", srv.URL)
+	t.Setenv("OPENAI_API_KEY", "")
+	dir := t.TempDir()
+	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/salon/workspace.yaml")
+	out := runChat(t, dir, "Pouvez-vous m'aider ?\n")
+	want := "Assistante Salon: Bonjour, je regarde cela tout de suite pour vous\n  (the answer was cut off)\n" +
+		"Assistante Salon: Désolé, je rencontre un problème technique."
+	if !strings.Contains(out, want) {
+		t.Errorf("chat output lacks %q:\n%s", want, out)
 	}
 }
 
