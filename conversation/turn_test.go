@@ -214,7 +214,6 @@ func TestSeedAssignRoundRobinStopsReplies(t *testing.T) {
 		t.Errorf("%d messages, %d dropped events, %d model calls", len(ms), len(e.events("reply.dropped")), len(e.srv.Requests()))
 	}
 
-
 	// The next visitor message waits for the human: no model call.
 	out = e.send("Vous êtes là ?")
 	if !out.Waiting || out.Reply != nil {
