@@ -71,14 +71,64 @@ func (m *Matcher) Match(text string) bool {
 		}
 		return false
 	default:
-		words := strings.Fields(normText(text))
-		for _, w := range m.words {
-			if containsWords(words, strings.Fields(w)) {
-				return true
+		for _, clause := range clauses(text) {
+			words := strings.Fields(normText(clause))
+			for _, w := range m.words {
+				if containsWordsAffirmed(words, strings.Fields(w)) {
+					return true
+				}
 			}
 		}
 		return false
 	}
+}
+
+// clauseBreak splits a message into clauses: a negation or a cancel word
+// only reaches the keywords of its own clause ("pas de souci, je veux un
+// rendez-vous" asks for one).
+var clauseBreak = regexp.MustCompile(`[.,;:!?()\n]+|\s[-–—]\s|\b(?:mais|but|puis|then|et|and|ou|or)\b`)
+
+func clauses(text string) []string {
+	return clauseBreak.Split(strings.ToLower(text), -1)
+}
+
+// refusals are the words (folded) that turn a keyword after them, in the
+// same clause, into a refusal: « je veux annuler ma réservation », « je ne
+// veux pas de rendez-vous », "I don't need an appointment", "cancel my
+// booking".
+var refusals = map[string]bool{
+	// French
+	"ne": true, "n": true, "pas": true, "plus": true, "jamais": true, "aucun": true, "aucune": true, "sans": true,
+	"annuler": true, "annule": true, "annulez": true, "annulation": true, "supprimer": true, "supprime": true,
+	"arreter": true, "arrete": true, "stopper": true, "refuse": true, "refuser": true,
+	// English
+	"not": true, "no": true, "never": true, "without": true, "dont": true, "doesnt": true, "didnt": true, "cant": true, "cannot": true, "wont": true, "cancel": true, "cancelling": true, "canceling": true, "cancelled": true,
+	"canceled": true, "cancellation": true, "delete": true, "remove": true, "stop": true,
+}
+
+// refusalWindow is how many words before a keyword a refusal reaches.
+const refusalWindow = 6
+
+// containsWordsAffirmed is containsWords, ignoring an occurrence that a
+// refusal word precedes in the clause.
+func containsWordsAffirmed(words, keyword []string) bool {
+	for i := 0; i+len(keyword) <= len(words); i++ {
+		if !containsWords(words[i:i+len(keyword)], keyword) {
+			continue
+		}
+		refused := false
+		for j := max(0, i-refusalWindow); j < i; j++ {
+			// "don't", "can't": folded to "don t", "can t".
+			if refusals[words[j]] || (words[j] == "t" && j > 0 && strings.HasSuffix(words[j-1], "n")) {
+				refused = true
+				break
+			}
+		}
+		if !refused {
+			return true
+		}
+	}
+	return false
 }
 
 // containsWords reports whether the keyword's words appear in a row in

@@ -89,3 +89,43 @@ func TestMatchersAreSafeConcurrently(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// « je veux annuler ma réservation » must not start the booking flow: a
+// keyword after a negation or a cancel word, in the same clause, is a
+// refusal — tested on real phrases, French and English.
+func TestTriggerUnderstandsRefusals(t *testing.T) {
+	t.Parallel()
+	m, err := dsl.NewMatcher([]string{"rendez-vous", "rdv", "réserver", "réservation", "planifier", "appointment", "book"}, dsl.MatchContains)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{
+		"Je veux annuler ma réservation",
+		"je voudrais annuler mon rendez-vous de mardi",
+		"Je ne veux pas de rendez-vous, merci",
+		"Je n'ai plus besoin de réserver",
+		"Pas de rdv pour moi",
+		"Annulation de la réservation au nom de Petit",
+		"Please cancel my appointment",
+		"I don't want to book anything",
+		"I do not need an appointment",
+		"No appointment needed, just a question",
+	} {
+		if m.Match(text) {
+			t.Errorf("%q started the flow: it refuses", text)
+		}
+	}
+	for _, text := range []string{
+		"Je voudrais un rendez-vous",
+		"Bonjour, je souhaite réserver une coupe",
+		"Pas de souci, je veux un rendez-vous samedi",
+		"Je ne peux pas venir mardi mais je veux réserver pour jeudi",
+		"Je n'ai jamais coloré mes cheveux ; je voudrais planifier une coloration",
+		"I'd like to book a haircut",
+		"No rush, but can I get an appointment next week?",
+	} {
+		if !m.Match(text) {
+			t.Errorf("%q did not start the flow", text)
+		}
+	}
+}
