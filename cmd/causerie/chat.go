@@ -23,9 +23,9 @@ import (
 )
 
 func newChat(cfg *config) *cobra.Command {
-	var agentName, email string
+	var agentName, email, convID string
 	cmd := &cobra.Command{
-		Use:   "chat [--workspace SLUG] [--agent NAME]",
+		Use:   "chat [--workspace SLUG] [--agent NAME] [--conversation ID]",
 		Short: "Talk with an AI agent of a workspace in the terminal",
 		Long: `Chat opens a conversation with an AI agent and shows each action as it runs, then the
 reply as it streams. Type /contact to see the contact's state, /audio FILE to send an
@@ -41,29 +41,36 @@ The model endpoint comes from OPENAI_API_KEY / OPENAI_BASE_URL and CAUSERIE_MODE
 				return err
 			}
 			defer s.Close()
-			ag, err := pickAgent(ctx, s, ws, agentName)
-			if err != nil {
-				return err
-			}
 			rt, err := newRuntime(s)
 			if err != nil {
 				return err
 			}
+			var conv *store.Conversation
+			var ag *store.AIAgent
+			if convID != "" {
+				if conv, ag, err = resumeConversation(ctx, s, ws, convID, agentName, out); err != nil {
+					return err
+				}
+			} else {
+				if ag, err = pickAgent(ctx, s, ws, agentName); err != nil {
+					return err
+				}
+				contact := &store.Contact{Name: "Visiteur (terminal)", Email: email}
+				if conv, err = rt.Start(ctx, ws, contact, "cli", ag.ID); err != nil {
+					return err
+				}
+			}
 			if !rt.HasModel() {
 				fmt.Fprintf(out, "Note: %v.\nMessages that need the AI agent will get this explanation instead of a reply.\n\n", agent.ErrNoEndpoint)
 			}
-			contact := &store.Contact{Name: "Visiteur (terminal)", Email: email}
-			conv, err := rt.Start(ctx, ws, contact, "cli", ag.ID)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "Chatting with %s (%s). /contact shows the contact, /quit leaves.\n", ag.Name, ws.Name)
+			fmt.Fprintf(out, "Chatting with %s (%s) in conversation %s. /contact shows the contact, /quit leaves.\n", ag.Name, ws.Name, conv.ID)
 			c := &chat{ctx: ctx, s: s, rt: rt, ws: ws, ag: ag, conv: conv, out: out}
 			return c.loop(cmd.InOrStdin())
 		},
 	}
 	cmd.Flags().StringVar(&agentName, "agent", "", "AI agent name (default: the only one)")
 	cmd.Flags().StringVar(&email, "email", "", "the visitor's email, set on the new contact")
+	cmd.Flags().StringVar(&convID, "conversation", "", "resume this conversation (see `causerie conversations list`) instead of starting one")
 	return cmd
 }
 
@@ -96,6 +103,46 @@ func newRuntime(s store.Store) (*conversation.Runtime, error) {
 		opts.MaxMessageBytes = n
 	}
 	return conversation.New(s, opts), nil
+}
+
+// resumeConversation finds the conversation id of the workspace, shows
+// its last messages, and returns it with the AI agent that speaks in it
+// (its assignee's, else the one picked by --agent).
+func resumeConversation(ctx context.Context, s store.Store, ws *store.Workspace, id, agentName string, out io.Writer) (*store.Conversation, *store.AIAgent, error) {
+	conv, err := s.GetConversation(ctx, ws.ID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, fmt.Errorf("workspace %q has no conversation %q; list them with `causerie conversations list`", ws.Slug, id)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	var ag *store.AIAgent
+	if conv.Assignee.Type == store.AssigneeAIAgent && agentName == "" {
+		ag, err = s.GetAIAgent(ctx, ws.ID, conv.Assignee.ID)
+	}
+	if ag == nil {
+		ag, err = pickAgent(ctx, s, ws, agentName)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	msgs, err := s.ListMessages(ctx, ws.ID, conv.ID, store.MessageFilter{Last: 10})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, m := range msgs {
+		who := "you"
+		switch m.Role {
+		case store.RoleAIAgent:
+			who = ag.Name
+		case store.RoleHuman:
+			who = "human agent"
+		case store.RoleSystem:
+			who = "system"
+		}
+		fmt.Fprintf(out, "  %s: %s\n", who, m.Text)
+	}
+	return conv, ag, nil
 }
 
 func pickWorkspace(ctx context.Context, s store.Store, slug string) (*store.Workspace, error) {

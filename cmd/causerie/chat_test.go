@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -33,7 +34,7 @@ func TestChatShowsActionsAndStreamsReplies(t *testing.T) {
 	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/salon/workspace.yaml")
 	out := runChat(t, dir, "Mon budget est de 80 €\n/contact\nJe veux changer mon rendez-vous\nVous êtes là ?\n")
 	for _, want := range []string{
-		"Chatting with Assistante Salon (Salon Élégance).",
+		"Chatting with Assistante Salon (Salon Élégance) in conversation conv_",
 		"  update_contact_fields → saved budget = 80\n",
 		"Assistante Salon: C'est noté : budget de 80 €.\n",
 		"  budget: 80\n",
@@ -119,5 +120,47 @@ func TestChatSurvivesALongLine(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("chat output lacks %q:\n%.2000s", want, out)
 		}
+	}
+}
+
+// A conversation is listed with its id, contact, status and assignee, and
+// chat --conversation resumes it where it was.
+func TestConversationsListAndResume(t *testing.T) {
+	t.Setenv("OPENAI_BASE_URL", "")
+	t.Setenv("OPENAI_API_KEY", "")
+	dir := t.TempDir()
+	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/salon/workspace.yaml")
+	runChat(t, dir, "Quels sont vos horaires ?\n")
+	out := mustRun(t, "--data-dir", dir, "conversations", "list")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[1], "Visiteur (terminal)") || !strings.Contains(lines[1], "open") ||
+		!strings.Contains(lines[1], "Assistante Salon (AI)") || !strings.Contains(lines[1], " 2 ") {
+		t.Fatalf("conversations list:\n%s", out)
+	}
+	id := strings.Fields(lines[1])[0]
+	var buf bytes.Buffer
+	root := newRoot(&buf, &buf)
+	root.SetIn(strings.NewReader("Et votre adresse ?\n"))
+	root.SetArgs([]string{"--data-dir", dir, "chat", "--conversation", id})
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	resumed := buf.String()
+	for _, want := range []string{"  you: Quels sont vos horaires ?", "in conversation " + id, "12 rue des Lilas"} {
+		if !strings.Contains(resumed, want) {
+			t.Errorf("resumed chat lacks %q:\n%s", want, resumed)
+		}
+	}
+	if out := mustRun(t, "--data-dir", dir, "conversations", "list"); !strings.Contains(out, " 4 ") {
+		t.Errorf("the resumed conversation should have 4 messages:\n%s", out)
+	}
+	if _, err := run(t, "--data-dir", dir, "chat", "--conversation", "conv_nope"); err == nil || !strings.Contains(err.Error(), "has no conversation \"conv_nope\"") {
+		t.Errorf("unknown conversation: %v", err)
+	}
+	if _, err := run(t, "--data-dir", dir, "kb", "ingestt"); err == nil || !strings.Contains(err.Error(), "Did you mean this?\n\tingest") {
+		t.Errorf("unknown subcommand: %v", err)
+	}
+	if out, err := run(t, "--data-dir", filepath.Join(t.TempDir(), "new", "dir"), "migrate"); err != nil || !strings.Contains(out, "applied") {
+		t.Errorf("migrate into a new directory: %v\n%s", err, out)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -65,8 +66,41 @@ to use PostgreSQL (with pgvector).`,
 	root.PersistentFlags().StringVarP(&cfg.workspace, "workspace", "w", os.Getenv("CAUSERIE_WORKSPACE"),
 		"slug of the workspace to work on (default: the only one; env CAUSERIE_WORKSPACE)")
 	root.PersistentFlags().BoolVarP(&cfg.quiet, "quiet", "q", false, "no progress bars or notes on stderr")
-	root.AddCommand(newMigrate(cfg), newApply(cfg), newExport(cfg), newChat(cfg), newKB(cfg), newFlow(cfg), newEval(cfg))
+	root.AddCommand(newMigrate(cfg), newApply(cfg), newExport(cfg), newChat(cfg), newKB(cfg), newFlow(cfg), newEval(cfg), newConversations(cfg))
+	refuseUnknownSubcommands(root)
 	return root
+}
+
+// refuseUnknownSubcommands makes every command that only groups others
+// (kb, flow…) fail on an unknown subcommand, with "did you mean", and a
+// non-zero exit — cobra does so for the root only.
+func refuseUnknownSubcommands(cmd *cobra.Command) {
+	for _, c := range cmd.Commands() {
+		refuseUnknownSubcommands(c)
+	}
+	if !cmd.HasSubCommands() || cmd.Run != nil || cmd.RunE != nil || cmd == cmd.Root() {
+		return
+	}
+	cmd.Args = cobra.ArbitraryArgs
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+		}
+		var names []string
+		for _, c := range cmd.Commands() {
+			if c.IsAvailableCommand() {
+				names = append(names, c.Name())
+			}
+		}
+		return fmt.Errorf("%s\n\nits commands: %s", msg, strings.Join(names, ", "))
+	}
 }
 
 func envOr(name, def string) string {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,7 +96,7 @@ func migrate(ctx context.Context, cfg *pgx.ConnConfig) ([]string, error) {
 	}
 	results, err := p.Up(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("migrate: %w", err)
+		return nil, fmt.Errorf("migrate: %w", vectorHint(err, cfg.Database))
 	}
 	var names []string
 	for _, r := range results {
@@ -169,6 +170,22 @@ func (d *driver) inTx(ctx context.Context, fn func(sqlstore.Conn) error) (err er
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// vectorHint explains a migration that could not create the vector
+// extension: what an administrator must do.
+func vectorHint(err error, database string) error {
+	var e *pgconn.PgError
+	if !errors.As(err, &e) || !strings.Contains(e.Message, "vector") {
+		return err
+	}
+	switch e.Code {
+	case "42501": // insufficient_privilege
+		return fmt.Errorf("%w\nthis role may not create the pgvector extension: a database superuser must run, once, in database %q:\n    CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public;\nthen run causerie again", err, database)
+	case "58P01", "0A000": // undefined_file, feature_not_supported: not installed on the server
+		return fmt.Errorf("%w\npgvector is not installed on this PostgreSQL server: install it (Debian: the postgresql-15-pgvector package, or build it from source — see DESIGN.md), then a superuser runs in database %q:\n    CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public;", err, database)
+	}
+	return err
 }
 
 // querier is what a pool and a transaction have in common.

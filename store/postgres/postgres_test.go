@@ -2,10 +2,14 @@ package postgres_test
 
 import (
 	"context"
+	"net/url"
+	"strings"
 	"testing"
 
+	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/store/postgres"
 	"github.com/causerie/causerie/store/storetest"
+	"github.com/jackc/pgx/v5"
 )
 
 func TestConformance(t *testing.T) {
@@ -36,4 +40,35 @@ func BenchmarkAppendMessage(b *testing.B) {
 
 func BenchmarkLoadConversation(b *testing.B) {
 	storetest.BenchLoadConversation(b, storetest.OpenPostgres(b))
+}
+
+// A role that may not create the vector extension is told the exact
+// statement an administrator must run.
+func TestRoleWithoutVectorExtension(t *testing.T) {
+	base := storetest.PostgresURL(t) // skips or fails as the suite does without PostgreSQL
+	ctx := context.Background()
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(ctx)
+	name := "causerie_novec_" + strings.ReplaceAll(store.NewID("x")[2:12], "-", "")
+	for _, q := range []string{"CREATE ROLE " + name + " LOGIN", "CREATE DATABASE " + name + " OWNER " + name} {
+		if _, err := admin.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		_, _ = admin.Exec(context.Background(), "DROP ROLE IF EXISTS "+name)
+	})
+	u, _ := url.Parse(base)
+	u.User = url.User(name)
+	u.Path = "/" + name
+	u.RawQuery = "sslmode=disable"
+	_, err = postgres.Open(ctx, u.String())
+	if err == nil || !strings.Contains(err.Error(), "CREATE EXTENSION IF NOT EXISTS vector WITH SCHEMA public;") ||
+		!strings.Contains(err.Error(), `in database "`+name+`"`) {
+		t.Fatalf("err = %v", err)
+	}
 }

@@ -40,10 +40,8 @@ func Open(ctx context.Context, path string) (store.Store, error) {
 	if path == "" {
 		path = DefaultPath
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("sqlite store: create data directory: %w", err)
-		}
+	if err := makeDir(path); err != nil {
+		return nil, err
 	}
 	writer, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
@@ -110,12 +108,25 @@ func (d *driver) checkpointer(path string) {
 // Migrate applies pending migrations to the store at path and reports
 // what it applied.
 func Migrate(ctx context.Context, path string) ([]string, error) {
+	if err := makeDir(path); err != nil {
+		return nil, err
+	}
 	db, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
 	return migrate(ctx, db)
+}
+
+// makeDir creates the data directory of the store at path.
+func makeDir(path string) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("sqlite store: create data directory: %w", err)
+		}
+	}
+	return nil
 }
 
 func dsn(path string, readOnly bool) string {
