@@ -114,6 +114,11 @@ func (r *Runtime) handleStored(ctx context.Context, m *message) error {
 	}
 	for _, h := range r.handlers() {
 		handled, err := h.handle(ctx, m)
+		if err != nil && ctx.Err() != nil {
+			// The caller gave up on the turn (Ctrl-C in chat, a client that
+			// went away): it is over, not to be recovered.
+			return r.cancelled(m, h.name, err)
+		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", h.name, err)
 		}
@@ -127,6 +132,20 @@ func (r *Runtime) handleStored(ctx context.Context, m *message) error {
 		return fmt.Errorf("record the end of the turn: %w", err)
 	}
 	return nil
+}
+
+// cancelled records a turn its caller cancelled, and ends it.
+func (r *Runtime) cancelled(m *message, stage string, cause error) error {
+	ctx := context.WithoutCancel(context.Background())
+	payload, _ := json.Marshal(map[string]string{"stage": stage, "error": cause.Error()})
+	if err := r.store.AppendEvent(ctx, &store.Event{WorkspaceID: m.visitor.WorkspaceID, ConversationID: m.visitor.ConversationID,
+		Type: "turn.cancelled", Actor: "system", Payload: payload}); err != nil {
+		return err
+	}
+	if err := r.store.MarkMessageHandled(ctx, m.visitor.WorkspaceID, m.visitor.ID); err != nil {
+		return err
+	}
+	return fmt.Errorf("%s: %w", stage, context.Canceled)
 }
 
 // message is a stored visitor message on its way through the handlers.

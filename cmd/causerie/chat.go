@@ -1,13 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -65,7 +65,13 @@ The model endpoint comes from OPENAI_API_KEY / OPENAI_BASE_URL and CAUSERIE_MODE
 			}
 			fmt.Fprintf(out, "Chatting with %s (%s) in conversation %s. /contact shows the contact, /quit leaves.\n", ag.Name, ws.Name, conv.ID)
 			c := &chat{ctx: ctx, s: s, rt: rt, ws: ws, ag: ag, conv: conv, out: out}
-			return c.loop(cmd.InOrStdin())
+			// Ctrl-C is the chat's own: it cancels the running turn, or
+			// leaves at the prompt, rather than ending the process at once.
+			interrupts := make(chan os.Signal, 1)
+			signal.Reset(os.Interrupt) // main's handler would end every command at once
+			signal.Notify(interrupts, os.Interrupt)
+			defer signal.Stop(interrupts)
+			return c.loop(newLineReader(cmd.InOrStdin(), out), interrupts)
 		},
 	}
 	cmd.Flags().StringVar(&agentName, "agent", "", "AI agent name (default: the only one)")
@@ -217,17 +223,33 @@ type chat struct {
 	out  io.Writer
 }
 
-func (c *chat) loop(in io.Reader) error {
-	r := bufio.NewReader(in)
+// loop reads lines and sends them until the end of input. Ctrl-C during
+// a turn cancels it and comes back to the prompt; at the prompt it leaves.
+func (c *chat) loop(lines lineReader, interrupts <-chan os.Signal) error {
+	type read struct {
+		line string
+		err  error
+	}
 	for {
-		fmt.Fprint(c.out, "> ")
-		raw, err := r.ReadString('\n')
-		if err != nil && (err != io.EOF || raw == "") {
+		next := make(chan read, 1)
+		go func() {
+			line, err := lines.ReadLine()
+			next <- read{line, err}
+		}()
+		var raw string
+		select {
+		case <-interrupts:
 			fmt.Fprintln(c.out, "\nbye")
-			if err == io.EOF {
+			return nil
+		case r := <-next:
+			if r.err == io.EOF {
+				fmt.Fprintln(c.out, "\nbye")
 				return nil
 			}
-			return err
+			if r.err != nil {
+				return r.err
+			}
+			raw = r.line
 		}
 		// A line of any length is read; the pipeline refuses one over the
 		// message size limit, and the chat goes on.
@@ -250,22 +272,24 @@ func (c *chat) loop(in io.Reader) error {
 				fmt.Fprintf(c.out, "cannot read %s: %v\n", path, err)
 				continue
 			}
-			c.send(conversation.Inbound{Audio: []conversation.Audio{{Name: filepath.Base(path), Data: data}}})
+			c.send(conversation.Inbound{Audio: []conversation.Audio{{Name: filepath.Base(path), Data: data}}}, interrupts)
 			continue
 		case strings.HasPrefix(line, "/"):
 			fmt.Fprintln(c.out, "commands: /contact, /audio FILE, /quit")
 			continue
 		}
-		c.send(conversation.Inbound{Text: line})
+		c.send(conversation.Inbound{Text: line}, interrupts)
 	}
 }
 
 // send hands a message to the pipeline and shows what happens as it
 // happens: the conversation's events, until its turn ends.
-func (c *chat) send(in conversation.Inbound) {
+func (c *chat) send(in conversation.Inbound, interrupts <-chan os.Signal) {
 	in.WorkspaceID, in.ConversationID = c.ws.ID, c.conv.ID
 	ctx, stop := context.WithCancel(c.ctx)
 	defer stop()
+	turn, cancelTurn := context.WithCancel(c.ctx)
+	defer cancelTurn()
 	events := c.rt.Subscribe(ctx, c.ws.ID, c.conv.ID)
 	type result struct {
 		out *conversation.Outcome
@@ -273,7 +297,7 @@ func (c *chat) send(in conversation.Inbound) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		out, err := c.rt.Handle(c.ctx, in)
+		out, err := c.rt.Handle(turn, in)
 		done <- result{out, err}
 	}()
 	speaking := false
@@ -289,6 +313,10 @@ func (c *chat) send(in conversation.Inbound) {
 	// been read: every event of the turn is shown, in order.
 	for turnEnded := false; res == nil || (!turnEnded && res.out != nil && events != nil); {
 		select {
+		case <-interrupts:
+			cancelTurn()
+			endLine()
+			fmt.Fprintln(c.out, "  (turn cancelled: Ctrl-C again at the prompt leaves)")
 		case r := <-done:
 			res = &r
 		case e, ok := <-events:
@@ -330,6 +358,7 @@ func (c *chat) send(in conversation.Inbound) {
 	endLine()
 	out, err := res.out, res.err
 	switch {
+	case err != nil && errors.Is(err, context.Canceled):
 	case err != nil:
 		fmt.Fprintf(c.out, "error: %v\n", err)
 	case out.Notice != "":
