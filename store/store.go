@@ -20,6 +20,8 @@ var (
 	ErrConflict = errors.New("version conflict")
 	// ErrDuplicate: a unique key (a name, an email, a field id) is taken.
 	ErrDuplicate = errors.New("already exists")
+	// ErrReadOnly: a write to a store opened read-only.
+	ErrReadOnly = errors.New("the store is open read-only (its files cannot be written): this command needs write access")
 )
 
 // Store is all persistence. Methods of the embedded [Queries] run each in

@@ -30,7 +30,7 @@ func newConversations(cfg *config) *cobra.Command {
 				return fmt.Errorf("--last %d: want 1 or more", last)
 			}
 			ctx := cmd.Context()
-			s, ws, err := cfg.openWorkspace(ctx)
+			s, ws, err := cfg.readWorkspace(ctx)
 			if err != nil {
 				return err
 			}

@@ -15,7 +15,7 @@ func newExport(cfg *config) *cobra.Command {
 		Short: "Write a workspace back as a YAML file (applying it changes nothing)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, ws, err := cfg.openWorkspace(cmd.Context())
+			s, ws, err := cfg.readWorkspace(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -279,7 +279,7 @@ func newFlowList(cfg *config) *cobra.Command {
 		Short: "List a workspace's flows, in the order their triggers are tried",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, ws, err := cfg.openWorkspace(cmd.Context())
+			s, ws, err := cfg.readWorkspace(cmd.Context())
 			if err != nil {
 				return err
 			}

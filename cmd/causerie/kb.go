@@ -24,8 +24,12 @@ func newKB(cfg *config) *cobra.Command {
 are ingested here. Embeddings are offline (hashed lexical) unless CAUSERIE_EMBEDDINGS=openai.`,
 	}
 	cmd.PersistentFlags().StringVar(&name, "kb", "", "knowledge base name (default: the only one)")
-	open := func(ctx context.Context) (store.Store, *store.KnowledgeBase, error) {
-		s, ws, err := cfg.openWorkspace(ctx)
+	open := func(ctx context.Context, readOnly bool) (store.Store, *store.KnowledgeBase, error) {
+		pick := cfg.openWorkspace
+		if readOnly {
+			pick = cfg.readWorkspace
+		}
+		s, ws, err := pick(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -57,7 +61,7 @@ are ingested here. Embeddings are offline (hashed lexical) unless CAUSERIE_EMBED
 			if err != nil {
 				return err
 			}
-			s, kb, err := open(ctx)
+			s, kb, err := open(ctx, false)
 			if err != nil {
 				return err
 			}
@@ -104,7 +108,7 @@ are ingested here. Embeddings are offline (hashed lexical) unless CAUSERIE_EMBED
 			case vectorW < 0 || lexicalW < 0:
 				return fmt.Errorf("--vector-weight and --lexical-weight must be 0 or more (0 means the default, 1)")
 			}
-			s, kb, err := open(ctx)
+			s, kb, err := open(ctx, true)
 			if err != nil {
 				return err
 			}
@@ -157,7 +161,7 @@ are ingested here. Embeddings are offline (hashed lexical) unless CAUSERIE_EMBED
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
 			if name == "" {
-				s, ws, err := cfg.openWorkspace(ctx)
+				s, ws, err := cfg.readWorkspace(ctx)
 				if err != nil {
 					return err
 				}
@@ -181,7 +185,7 @@ are ingested here. Embeddings are offline (hashed lexical) unless CAUSERIE_EMBED
 				}
 				return tw.Flush()
 			}
-			s, kb, err := open(ctx)
+			s, kb, err := open(ctx, true)
 			if err != nil {
 				return err
 			}
@@ -208,7 +212,7 @@ are ingested here. Embeddings are offline (hashed lexical) unless CAUSERIE_EMBED
 				return fmt.Errorf("name the documents to remove (their sources, see `causerie kb list --kb NAME`), or pass --all")
 			}
 			ctx := cmd.Context()
-			s, kb, err := open(ctx)
+			s, kb, err := open(ctx, false)
 			if err != nil {
 				return err
 			}

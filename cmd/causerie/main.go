@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -115,13 +117,56 @@ func (c *config) open(ctx context.Context) (store.Store, error) {
 	if c.databaseURL != "" {
 		return postgres.Open(ctx, c.databaseURL)
 	}
-	return sqlite.Open(ctx, c.sqlitePath())
+	s, err := sqlite.Open(ctx, c.sqlitePath())
+	if err != nil && cannotWrite(err) {
+		return nil, fmt.Errorf("the store in %s cannot be written (read-only media or permissions): this command changes it and needs write access; "+
+			"commands that only read (export, flow list, kb list, kb search, conversations list) still work: %w", c.dataDir, err)
+	}
+	return s, err
 }
 
 // openWorkspace opens the store and picks the workspace of --workspace
 // (the only one when it is empty); the caller closes the store.
 func (c *config) openWorkspace(ctx context.Context) (store.Store, *store.Workspace, error) {
+	return c.pickIn(ctx, c.open)
+}
+
+// readWorkspace is openWorkspace for commands that only read: a SQLite
+// store that cannot be written (read-only media or permissions) is opened
+// read-only.
+func (c *config) readWorkspace(ctx context.Context) (store.Store, *store.Workspace, error) {
+	return c.pickIn(ctx, c.openRead)
+}
+
+// openRead opens the store, read-only when it cannot be written.
+func (c *config) openRead(ctx context.Context) (store.Store, error) {
 	s, err := c.open(ctx)
+	if err == nil || c.databaseURL != "" || !cannotWrite(err) {
+		return s, err
+	}
+	if _, statErr := os.Stat(c.sqlitePath()); statErr != nil {
+		return nil, err
+	}
+	ro, rerr := sqlite.OpenReadOnly(ctx, c.sqlitePath())
+	if rerr != nil {
+		return nil, fmt.Errorf("%w (and read-only: %v)", err, rerr)
+	}
+	return ro, nil
+}
+
+// cannotWrite reports whether opening failed because the store's files
+// or directory cannot be written.
+func cannotWrite(err error) bool {
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) {
+		return true
+	}
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only") ||
+		strings.Contains(msg, "permission denied") || strings.Contains(msg, "unable to open database file")
+}
+
+func (c *config) pickIn(ctx context.Context, open func(context.Context) (store.Store, error)) (store.Store, *store.Workspace, error) {
+	s, err := open(ctx)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -190,5 +191,26 @@ func TestKnowledgeBaseCommands(t *testing.T) {
 				t.Errorf("unknown kb: %v", err)
 			}
 		})
+	}
+}
+
+// A store that cannot be written (chattr +i stands for read-only media:
+// root ignores file modes) is read by the commands that only read, and a
+// command that writes says why it cannot.
+func TestReadOnlyStore(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/salon/workspace.yaml")
+	db := filepath.Join(dir, "causerie.db")
+	if out, err := exec.Command("chattr", "+i", db, dir).CombinedOutput(); err != nil {
+		t.Fatalf("chattr +i (needed to make the store read-only): %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("chattr", "-i", db, dir).Run() })
+	if out := mustRun(t, "--data-dir", dir, "export"); !strings.Contains(out, "slug: salon") {
+		t.Errorf("export of a read-only store:\n%s", out)
+	}
+	mustRun(t, "--data-dir", dir, "conversations", "list")
+	_, err := run(t, "--data-dir", dir, "apply", "-f", "../../examples/salon/workspace.yaml")
+	if err == nil || !strings.Contains(err.Error(), "cannot be written (read-only media or permissions)") {
+		t.Errorf("apply to a read-only store: %v", err)
 	}
 }

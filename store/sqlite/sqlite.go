@@ -78,6 +78,60 @@ func Open(ctx context.Context, path string) (store.Store, error) {
 	return sqlstore.New(d, queries), nil
 }
 
+// OpenReadOnly opens the existing SQLite store at path for reading only,
+// as a store on read-only media must be: no migration runs (one pending is
+// an error that says to migrate with write access), no journal or WAL
+// file is created, and every write fails. Use it for commands that only
+// read, when Open cannot write.
+func OpenReadOnly(ctx context.Context, path string) (store.Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
+	}
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Set("immutable", "1") // no -wal or -shm file: the media may not take one
+	q.Add("_pragma", "query_only(1)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_time_format", "sqlite")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite store %s: %w", path, err)
+	}
+	n := max(4, runtime.NumCPU())
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	if pending, err := p.HasPending(ctx); err != nil || pending {
+		db.Close()
+		if err == nil {
+			err = errors.New("it has migrations to apply; run `causerie migrate` once with write access")
+		}
+		return nil, fmt.Errorf("sqlite store %s (read-only): %w", path, err)
+	}
+	queries, err := sqlstore.LoadSQL(dialectQueries)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	d := &driver{writer: db, reader: db, stmts: map[*sql.DB]map[string]*sql.Stmt{db: {}}, pending: map[string]bool{},
+		stop: make(chan struct{}), stopped: make(chan struct{}), readOnly: true}
+	close(d.stopped) // no checkpointer
+	d.queries = map[string]bool{}
+	for _, q := range queries {
+		d.queries[q] = true
+	}
+	return sqlstore.New(d, queries), nil
+}
+
 // checkpointInterval is how often the WAL is folded back into the database.
 const checkpointInterval = time.Second
 
@@ -184,6 +238,8 @@ type driver struct {
 	// stop ends the checkpointer, which closes stopped.
 	stop, stopped chan struct{}
 	closeOnce     sync.Once
+	// readOnly is set by OpenReadOnly: writer and reader are one pool.
+	readOnly bool
 }
 
 // cached returns the prepared statement of query on db, nil if none.
@@ -230,6 +286,9 @@ func (d *driver) Close() error {
 		}
 	}
 	d.mu.Unlock()
+	if d.readOnly {
+		return d.reader.Close()
+	}
 	return errors.Join(d.reader.Close(), d.writer.Close())
 }
 
@@ -305,6 +364,9 @@ func (d *driver) preparePending(ctx context.Context) error {
 }
 
 func (c txConn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if c.d.readOnly {
+		return 0, store.ErrReadOnly
+	}
 	st, err := c.stmt(ctx, query)
 	if err != nil {
 		return 0, err
@@ -346,6 +408,9 @@ func (p pooled) pick(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 func (p pooled) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if p.d.readOnly {
+		return 0, store.ErrReadOnly
+	}
 	st, err := p.d.stmt(ctx, p.d.writer, query)
 	if err != nil {
 		return 0, err
