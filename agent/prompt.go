@@ -3,7 +3,6 @@ package agent
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -151,7 +150,7 @@ func (a *Agent) toolSpecs(ag *store.AIAgent) []Tool {
 			continue
 		}
 		act := a.tools.Action(name)
-		out = append(out, Tool{Name: act.Name, Description: act.Description, Parameters: json.RawMessage(act.Schema)})
+		out = append(out, Tool{Name: act.Name, Description: act.Description, Parameters: act.Schema()})
 	}
 	return out
 }

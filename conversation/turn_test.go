@@ -15,6 +15,7 @@ import (
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/store/storetest"
 	"github.com/causerie/causerie/tools"
+	"github.com/causerie/causerie/workspace"
 	"github.com/causerie/causerie/workspace/workspacetest"
 )
 
@@ -43,7 +44,13 @@ func newBenchEnv(b *testing.B, s store.Store, srv *agenttest.Server) *env { retu
 
 func newEnvOn(t testing.TB, s store.Store, srv *agenttest.Server) *env {
 	t.Helper()
-	fx := workspacetest.Salon(t, s)
+	return newEnvEdited(t, s, srv, nil)
+}
+
+// newEnvEdited is newEnvOn on the salon workspace as edit changed it.
+func newEnvEdited(t testing.TB, s store.Store, srv *agenttest.Server, edit func(f *workspace.File)) *env {
+	t.Helper()
+	fx := workspacetest.Apply(t, s, workspacetest.Example("salon", "workspace.yaml"), edit)
 	m := agent.NewOpenAI(agent.OpenAIConfig{BaseURL: srv.URL, Timeout: 2 * time.Second, MaxRetries: 2, Backoff: time.Millisecond})
 	e := &env{Fixture: fx, t: t, s: s, srv: srv, ws: fx.Workspace,
 		a: conversation.New(s, conversation.Options{Model: m, Now: func() time.Time { return time.Date(2026, 11, 21, 10, 30, 0, 0, time.UTC) }})}

@@ -336,8 +336,7 @@ func (t *turn) fail(ctx context.Context, reason string) error {
 // the escaping its place needs), flow-only parameters removed, and
 // update_contact_fields' {field: value} written as the list it takes.
 func (t *turn) actionArgs(n *cnode, sc scope) map[string]any {
-	self := selfRendered[n.action]
-	spec := actions[n.action]
+	spec, _ := actionBlock(n.action)
 	args := make(map[string]any, len(n.Data.Parameters))
 	for k, v := range n.Data.Parameters {
 		switch {
@@ -345,7 +344,7 @@ func (t *turn) actionArgs(n *cnode, sc scope) map[string]any {
 			continue
 		case k == "fields":
 			args[k] = fieldList(v, sc)
-		case slices.Contains(self, k):
+		case spec.selfRendered(k):
 			args[k] = v
 		default:
 			args[k] = coerce(spec, k, renderValue(v, sc))

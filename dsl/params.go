@@ -1,6 +1,9 @@
 package dsl
 
 import (
+	"sync"
+
+	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/tools"
 )
 
@@ -35,6 +38,9 @@ type param struct {
 	enum     []string
 	min, max float64 // bounds of a number, when max > min
 	def      string  // the default, for messages
+	// self: the action renders the value's {{variables}} itself, with the
+	// escaping its place needs; the interpreter renders the others.
+	self bool
 }
 
 // block describes the parameters of a node kind or of an action.
@@ -53,6 +59,11 @@ func (b block) param(name string) (param, bool) {
 	return param{}, false
 }
 
+func (b block) selfRendered(name string) bool {
+	p, ok := b.param(name)
+	return ok && p.self
+}
+
 func (b block) names() []string {
 	out := make([]string, len(b.params))
 	for i, p := range b.params {
@@ -64,10 +75,9 @@ func (b block) names() []string {
 // Validations of a question's answer.
 var validations = []string{"text", "email", "phone", "number", "date", "regex"}
 
-// Seed 004's ranges.
+// Seed 004's defaults of ai_reply (its bounds are store's, shared with AI
+// agents).
 const (
-	maxTimeoutSeconds  = 60
-	maxOutputTokens    = 2000
 	defaultTemperature = 0.4
 	defaultMaxTokens   = 240
 	defaultMaxRetries  = 2
@@ -82,8 +92,8 @@ const (
 
 var aiReplyParams = []param{
 	{name: "body_source", typ: pEnum, enum: []string{BodyAI, BodyTemplate, BodyStatic}, def: BodyAI},
-	{name: "temperature", typ: pNumber, min: 0, max: 1, def: "0.4"},
-	{name: "max_output_tokens", typ: pInt, min: 1, max: maxOutputTokens, def: "240"},
+	{name: "temperature", typ: pNumber, min: store.MinTemperature, max: store.MaxTemperature, def: "0.4"},
+	{name: "max_output_tokens", typ: pInt, min: 1, max: store.MaxOutputTokens, def: "240"},
 	{name: "system_prompt", typ: pTemplate},
 	{name: "model", typ: pText},
 	{name: "body", typ: pTemplate},
@@ -136,51 +146,56 @@ var actionCommon = []param{
 	{name: "result_variable", typ: pIdent},
 }
 
-// actions are the parameters of each action type (seed 004's tables and
-// the catalogue's schemas; TestActionSpecsMatchCatalogue keeps them in
-// step).
-var actions = map[string]block{
-	tools.CloseConversation: {params: []param{{name: "closing_note", typ: pTemplate}, {name: "summary", typ: pBool, def: "true"}}},
-	tools.Assign: {params: []param{{name: "team", typ: pTemplate}, {name: "user", typ: pTemplate}, {name: "ai_agent", typ: pTemplate},
-		{name: "method", typ: pEnum, enum: []string{"round_robin", "least_open"}, def: "round_robin"}},
-		oneOf: []string{"team", "user", "ai_agent"}},
-	tools.Unassign:             {},
-	tools.UpdateContactFields:  {params: []param{{name: "fields", typ: pFields, required: true}}},
-	tools.UpdateLifecycleStage: {params: []param{{name: "stage", typ: pTemplate, required: true}}},
-	tools.TagContact:           {params: []param{{name: "tag", typ: pTemplate, required: true}, {name: "remove", typ: pBool, def: "false"}}},
-	tools.HTTPRequest: {params: []param{
-		{name: "http_method", typ: pEnum, required: true, enum: []string{"GET", "POST", "PUT", "DELETE"}},
-		{name: "url", typ: pURL, required: true},
-		{name: "content_type", typ: pEnum, enum: []string{"json", "text"}, def: "json"},
-		{name: "headers_json", typ: pJSONText},
-		{name: "body_json", typ: pJSONText},
-		{name: "body_text", typ: pTemplate},
-		{name: "timeout_seconds", typ: pNumber, min: 1, max: maxTimeoutSeconds, def: "10"},
-	}},
-	tools.CRMUpsert: {params: []param{{name: "crm_champ_email", typ: pText}, {name: "crm_champ_telephone", typ: pText},
-		{name: "email", typ: pTemplate}, {name: "phone", typ: pTemplate}, {name: "name", typ: pTemplate}}},
-	tools.CreateTask: {params: []param{{name: "title", typ: pTemplate}, {name: "description", typ: pTemplate},
-		{name: "assignation", typ: pTemplate},
-		{name: "priorite", typ: pEnum, enum: []string{"haute", "normale", "basse"}, def: "normale"}}},
-	tools.SendEmail: {params: []param{{name: "subject", typ: pTemplate, required: true}, {name: "to", typ: pAddresses, required: true},
-		{name: "cc", typ: pAddresses}, {name: "bcc", typ: pAddresses}, {name: "body", typ: pTemplate, required: true}}},
-	tools.SearchKnowledge: {params: []param{{name: "query", typ: pTemplate, required: true}, {name: "knowledge_base", typ: pTemplate},
-		{name: "top_k", typ: pInt, min: 1, max: 20, def: "4"}}},
+// flowActions are the parameters of the action types a flow runs besides
+// the registered actions, whose tables come from their declarations
+// (actionBlock).
+var flowActions = map[string]block{
 	ActionRedirect: {params: []param{{name: "url", typ: pURL, required: true}, {name: "text", typ: pTemplate}}},
 	ActionAIReply:  {params: aiReplyParams},
 }
 
-// selfRendered are the parameters an action renders itself (with the
-// escaping its place needs); the interpreter renders the others.
-var selfRendered = map[string][]string{
-	tools.HTTPRequest: {"url", "headers_json", "body_json", "body_text"},
-	tools.CreateTask:  {"title", "description"},
-	tools.SendEmail:   {"subject", "body", "to", "cc", "bcc"},
+// derived caches the blocks derived from registered actions.
+var derived sync.Map // *tools.Action → block
+
+// actionBlock returns the parameters of an action type: a flow-only one,
+// or a registered action's, derived from its argument struct — so an
+// action registered by a program is validated, interpreted and applied
+// like the built-in ones.
+func actionBlock(name string) (block, bool) {
+	if b, ok := flowActions[name]; ok {
+		return b, true
+	}
+	a := tools.Named(name)
+	if a == nil {
+		return block{}, false
+	}
+	if b, ok := derived.Load(a); ok {
+		return b.(block), true
+	}
+	b := block{oneOf: a.OneOf}
+	for _, tp := range a.Params() {
+		p := param{name: tp.Name, typ: paramTypes[tp.Kind], required: tp.Required, enum: tp.Enum, def: tp.Default,
+			self: tp.SelfRendered}
+		if tp.HasRange {
+			p.min, p.max = tp.Min, tp.Max
+		}
+		b.params = append(b.params, p)
+	}
+	derived.Store(a, b)
+	return b, true
+}
+
+// paramTypes maps how an action declares an argument to how a flow
+// writes it.
+var paramTypes = map[tools.ParamKind]ptype{
+	tools.ParamText: pText, tools.ParamTemplate: pTemplate, tools.ParamNumber: pNumber,
+	tools.ParamInteger: pInt, tools.ParamEnum: pEnum, tools.ParamBool: pBool, tools.ParamJSONText: pJSONText,
+	tools.ParamURL: pURL, tools.ParamFields: pFields, tools.ParamAddresses: pAddresses,
 }
 
 // actionTypes lists every action type, catalogue first.
 func actionTypes() []string {
-	return append(append([]string{}, tools.Names...), ActionRedirect, ActionAIReply)
+	return append(tools.Names(), ActionRedirect, ActionAIReply)
 }
 
 // inferAction recognises an action node without action_type — seed 004's
@@ -192,7 +207,7 @@ func inferAction(params map[string]any) string {
 	}
 	found := ""
 	for _, name := range actionTypes() {
-		b := actions[name]
+		b, _ := actionBlock(name)
 		all := true
 		for k := range params {
 			if _, ok := b.param(k); !ok && k != "result_variable" {

@@ -1,40 +1,59 @@
 package dsl
 
 import (
-	"encoding/json"
 	"slices"
 	"testing"
 
 	"github.com/causerie/causerie/tools"
 )
 
-// The parameter tables follow the catalogue: every action has one, with
-// no parameter its schema lacks and every parameter its schema requires.
-func TestActionSpecsMatchCatalogue(t *testing.T) {
-	cat := tools.New(nil, tools.Options{})
-	for _, name := range tools.Names {
-		spec, ok := actions[name]
-		if !ok {
+// Every registered action has a parameter table, derived from its
+// argument struct: types, bounds, defaults, one-of groups and the
+// parameters the action renders itself.
+func TestActionTablesDerivedFromDeclarations(t *testing.T) {
+	t.Parallel()
+	for _, name := range tools.Names() {
+		if _, ok := actionBlock(name); !ok {
 			t.Errorf("no parameter table for action %s", name)
-			continue
 		}
-		var schema struct {
-			Properties map[string]json.RawMessage `json:"properties"`
-			Required   []string                   `json:"required"`
+	}
+	http, _ := actionBlock(tools.HTTPRequest)
+	timeout, ok := http.param("timeout_seconds")
+	if !ok || timeout.typ != pNumber || timeout.min != 1 || timeout.max != 60 || timeout.def != "10" {
+		t.Errorf("http_request timeout_seconds = %+v, want a number from 1 to 60, default \"10\"", timeout)
+	}
+	if m, _ := http.param("http_method"); !m.required || !slices.Equal(m.enum, []string{"GET", "POST", "PUT", "DELETE"}) {
+		t.Errorf("http_method = %+v, want a required enum GET, POST, PUT, DELETE", m)
+	}
+	for _, p := range []string{"url", "headers_json", "body_json", "body_text"} {
+		if !http.selfRendered(p) {
+			t.Errorf("http_request renders %s itself (with the escaping its place needs); the table says not", p)
 		}
-		if err := json.Unmarshal([]byte(cat.Action(name).Schema), &schema); err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range spec.params {
-			if _, ok := schema.Properties[p.name]; !ok {
-				t.Errorf("%s: parameter %q is not in the action's schema", name, p.name)
-			}
-		}
-		for _, r := range schema.Required {
-			p, ok := spec.param(r)
-			if !ok || (!p.required && !slices.Contains(spec.oneOf, r)) {
-				t.Errorf("%s: the schema requires %q, the table does not", name, r)
-			}
-		}
+	}
+	if u, _ := http.param("url"); u.typ != pURL {
+		t.Errorf("url type = %v, want pURL", u.typ)
+	}
+	mail, _ := actionBlock(tools.SendEmail)
+	if to, _ := mail.param("to"); to.typ != pAddresses || !to.required || !to.self {
+		t.Errorf("send_email to = %+v, want required addresses rendered by the action", to)
+	}
+	assign, _ := actionBlock(tools.Assign)
+	if !slices.Equal(assign.oneOf, []string{"team", "user", "ai_agent"}) {
+		t.Errorf("assign one-of = %v", assign.oneOf)
+	}
+	if team, _ := assign.param("team"); team.typ != pTemplate {
+		t.Errorf("assign team type = %v, want a template", team.typ)
+	}
+	crm, _ := actionBlock(tools.CRMUpsert)
+	if f, _ := crm.param("crm_champ_email"); f.typ != pText {
+		t.Errorf("crm_champ_email type = %v, want plain text", f.typ)
+	}
+	kb, _ := actionBlock(tools.SearchKnowledge)
+	if k, _ := kb.param("top_k"); k.typ != pInt || k.min != 1 || k.max != 20 || k.def != "4" {
+		t.Errorf("top_k = %+v, want a whole number from 1 to 20, default 4", k)
+	}
+	fields, _ := actionBlock(tools.UpdateContactFields)
+	if f, _ := fields.param("fields"); f.typ != pFields || !f.required {
+		t.Errorf("fields = %+v", f)
 	}
 }

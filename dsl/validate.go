@@ -173,7 +173,7 @@ func nodeBlock(n *Node) (block, string, bool) {
 	if at == "" {
 		at = inferAction(n.Data.Parameters)
 	}
-	b, ok := actions[at]
+	b, ok := actionBlock(at)
 	if !ok {
 		return block{}, at, false
 	}

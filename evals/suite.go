@@ -334,13 +334,13 @@ func (s *Suite) validate(d *yamlfile.Decoder) {
 		}
 		e := c.Expect
 		for j, a := range e.Actions.Called {
-			if !contains(tools.Names, a.Tool) {
-				d.At(fmt.Sprintf("%s.expect.actions.called[%d].tool", p, j), "%q is not an action; valid: %s", a.Tool, strings.Join(tools.Names, ", "))
+			if !contains(tools.Names(), a.Tool) {
+				d.At(fmt.Sprintf("%s.expect.actions.called[%d].tool", p, j), "%q is not an action; valid: %s", a.Tool, strings.Join(tools.Names(), ", "))
 			}
 		}
 		for j, n := range append(append([]string{}, e.Actions.NotCalled...), e.Actions.Order...) {
-			if !contains(tools.Names, n) {
-				d.At(fmt.Sprintf("%s.expect.actions", p), "%q (entry %d of not_called/order) is not an action; valid: %s", n, j, strings.Join(tools.Names, ", "))
+			if !contains(tools.Names(), n) {
+				d.At(fmt.Sprintf("%s.expect.actions", p), "%q (entry %d of not_called/order) is not an action; valid: %s", n, j, strings.Join(tools.Names(), ", "))
 			}
 		}
 		if cs := e.State.Conversation; cs != nil {

@@ -105,8 +105,17 @@ type AIAgent struct {
 	UpdatedAt time.Time
 }
 
+// Seed 004's bounds of a model's settings, for AI agents and the flows'
+// ai_reply steps alike.
+const (
+	MinTemperature  = 0.0
+	MaxTemperature  = 1.0
+	MaxOutputTokens = 2000
+)
+
 // ModelSettings choose and tune an AI agent's model. Empty fields fall back
-// to the deployment's defaults.
+// to the deployment's defaults. Temperature is within MinTemperature and
+// MaxTemperature, MaxOutputTokens at most the constant of that name.
 type ModelSettings struct {
 	Name            string   `json:"name,omitempty" yaml:"name,omitempty"`
 	Temperature     *float64 `json:"temperature,omitempty" yaml:"temperature,omitempty"`

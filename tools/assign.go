@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -17,10 +16,11 @@ const (
 )
 
 type assignArgs struct {
-	Team    json.RawMessage `json:"team"` // a name; a list is refused with a clear message
-	User    string          `json:"user"`
-	AIAgent string          `json:"ai_agent"`
-	Method  string          `json:"method"`
+	// Team is a name; a list of several is refused with a clear message.
+	Team    oneOrMore `json:"team" jsonschema_description:"Exact name of one team, e.g. \"Équipe de Planification\"."`
+	User    string    `json:"user" jsonschema_description:"Exact name or email of a user (human agent)."`
+	AIAgent string    `json:"ai_agent" jsonschema_description:"Exact name of another AI agent."`
+	Method  string    `json:"method" jsonschema:"enum=round_robin,enum=least_open,default=round_robin" jsonschema_description:"How to pick a team member (default round_robin)."`
 }
 
 func assign() *Action {
@@ -30,17 +30,8 @@ func assign() *Action {
 			"For a team, a member is picked by method: round_robin (default; rotation within the team) or least_open " +
 			"(the member with the fewest open conversations). Give exactly one of team, user or ai_agent; round robin " +
 			"works within one team at a time. After you assign to a human or a team, you stop replying.",
-		Schema: `{
-  "type": "object",
-  "properties": {
-    "action_type": {"const": "assign"},
-    "team": {"type": ["string", "array"], "description": "Exact name of one team, e.g. \"Équipe de Planification\"."},
-    "user": {"type": "string", "description": "Exact name or email of a user (human agent)."},
-    "ai_agent": {"type": "string", "description": "Exact name of another AI agent."},
-    "method": {"enum": ["round_robin", "least_open"], "description": "How to pick a team member (default round_robin)."}
-  },
-  "additionalProperties": false
-}`,
+		Args:              assignArgs{},
+		OneOf:             []string{"team", "user", "ai_agent"},
 		NeedsConversation: true,
 		Run:               runAssign,
 	}
@@ -52,16 +43,12 @@ func runAssign(ctx context.Context, x *Exec) Result {
 		return Failf(CodeInvalidArguments, nil, "assign: %v", err)
 	}
 	var team string
-	if len(args.Team) > 0 && string(args.Team) != "null" {
-		var list []string
-		if json.Unmarshal(args.Team, &list) == nil {
-			if len(list) != 1 {
-				return Failf(CodeSingleTeam, nil, "round robin works within one team at a time, and %d teams were given (%s); choose one team", len(list), strings.Join(list, ", "))
-			}
-			team = list[0]
-		} else if err := json.Unmarshal(args.Team, &team); err != nil {
-			return Failf(CodeInvalidArguments, nil, "team must be the name of one team")
-		}
+	switch {
+	case args.Team.list && len(args.Team.values) != 1:
+		return Failf(CodeSingleTeam, nil, "round robin works within one team at a time, and %d teams were given (%s); choose one team",
+			len(args.Team.values), strings.Join(args.Team.values, ", "))
+	case len(args.Team.values) == 1:
+		team = args.Team.values[0]
 	}
 	targets := 0
 	for _, t := range []string{team, args.User, args.AIAgent} {
@@ -247,7 +234,7 @@ func unassign() *Action {
 		Name: Unassign,
 		Description: "Remove the conversation's assignee. Afterwards nobody (not you) handles it, so you stop replying: " +
 			"do not unassign and then reply.",
-		Schema:            `{"type": "object", "properties": {"action_type": {"const": "unassign"}}, "additionalProperties": false}`,
+		Args:              struct{}{},
 		NeedsConversation: true,
 		Run: func(ctx context.Context, x *Exec) Result {
 			conv := x.Conversation

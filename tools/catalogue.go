@@ -16,17 +16,30 @@ import (
 	"github.com/causerie/causerie/store"
 )
 
-// Action is one entry of the catalogue. Execution happens in up to three
-// steps, each optional: Outside (network work, before and outside any
-// transaction), Run (database work, in one store transaction with the
-// conversation and contact rows locked) and After (network work that must
-// follow a committed Run, such as pushing a contact to an external CRM).
+// Action is one action, declared once and added with Register. Execution
+// happens in up to three steps, each optional: Outside (network work,
+// before and outside any transaction), Run (database work, in one store
+// transaction with the conversation and contact rows locked) and After
+// (network work that must follow a committed Run, such as pushing a
+// contact to an external CRM).
 type Action struct {
 	Name string
 	// Description tells a model what the action does and when to use it.
 	Description string
-	// Schema is the JSON Schema of the arguments.
-	Schema string
+	// Args is a value of the arguments' struct type. Its JSON Schema — what
+	// models are offered and calls are validated against — is generated
+	// from it by github.com/invopop/jsonschema: property names from json
+	// tags, required/enum/minimum/maximum/default from jsonschema tags,
+	// descriptions from jsonschema_description tags; a field's type may
+	// give its own schema with a JSONSchema method. The param tag says how
+	// flows write the field (see Param).
+	Args any
+	// OneOf lists arguments of which exactly one must be given.
+	OneOf []string
+	// Channels the action applies to; nil is every channel.
+	Channels []Channel
+	// Phases of a conversation the action may run in; nil is During.
+	Phases []Phase
 	// NeedsConversation fails the call early when it has no conversation.
 	NeedsConversation bool
 	// NeedsContact fails the call early when it has no contact.
@@ -39,7 +52,10 @@ type Action struct {
 	// (secrets replaced); nil keeps them as they are.
 	Redact func(args json.RawMessage) json.RawMessage
 
-	schema *jsonschema.Schema
+	// Filled by Register.
+	schemaJSON json.RawMessage
+	schema     *jsonschema.Schema
+	params     []Param
 }
 
 // Call asks for one action.
@@ -67,6 +83,10 @@ type Call struct {
 	// KnowledgeBaseIDs, when not nil, are the only knowledge bases
 	// search_knowledge may search (an AI agent's).
 	KnowledgeBaseIDs []string
+	// Channel and Phase, when set, are where and when the call happens:
+	// an action that does not apply there is refused.
+	Channel Channel
+	Phase   Phase
 }
 
 // IdempotencyKey is the key of the index-th call of a conversation turn.
@@ -126,16 +146,11 @@ type Catalogue struct {
 	order   []string
 }
 
-// New returns the catalogue of every action, executing against s.
+// New returns the catalogue of every registered action, executing
+// against s.
 func New(s store.Store, opts Options) *Catalogue {
 	c := &Catalogue{store: s, opts: opts, actions: map[string]*Action{}}
-	for _, a := range []*Action{
-		closeConversation(), assign(), unassign(),
-		updateContactFields(), updateLifecycleStage(), tagContact(),
-		httpRequest(), crmUpsert(), createTask(), sendEmail(),
-		searchKnowledge(),
-	} {
-		a.schema = compileSchema(a.Name, a.Schema)
+	for _, a := range registered() {
 		c.actions[a.Name] = a
 		c.order = append(c.order, a.Name)
 	}
@@ -211,6 +226,10 @@ func (c *Catalogue) Execute(ctx context.Context, call Call) (Result, error) {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		return c.audit(ctx, &call, Fail(CodeUnknownAction, msg, enabled...))
+	}
+	if (call.Channel != "" && !slices.Contains(a.Channels, call.Channel)) || (call.Phase != "" && !slices.Contains(a.Phases, call.Phase)) {
+		return c.audit(ctx, &call, Failf(CodeNotAvailable, nil, "%s runs on %s, in the %s phase of a conversation; this call is on %s, %s",
+			a.Name, joinAs(a.Channels, " or "), joinAs(a.Phases, " or "), cmpOr(string(call.Channel), "any channel"), cmpOr(string(call.Phase), "any phase")))
 	}
 	if problems := validateArgs(a.schema, call.Args); len(problems) > 0 {
 		return c.audit(ctx, &call, Failf(CodeInvalidArguments, nil, "invalid arguments for %s: %s", a.Name, strings.Join(problems, "; ")))

@@ -13,26 +13,18 @@ import (
 const SummaryMessages = 20
 
 type closeArgs struct {
-	ClosingNote string `json:"closing_note"`
-	Summary     *bool  `json:"summary"`
+	ClosingNote string `json:"closing_note" jsonschema_description:"Exact name of an existing closing note, e.g. \"Problème Résolu\"."`
+	Summary     *bool  `json:"summary" jsonschema:"default=true" jsonschema_description:"Write a summary of the conversation (default true)."`
 }
 
 func closeConversation() *Action {
 	return &Action{
 		Name: CloseConversation,
-		Description: "Close the conversation once the contact's request is fully resolved. " +
-			"Optionally set a closing note, which must be one of the workspace's existing closing notes, by its exact name. " +
-			"A summary of the last 20 messages is written unless summary is false. " +
-			"Close before you send the final thank-you message.",
-		Schema: `{
-  "type": "object",
-  "properties": {
-    "action_type": {"const": "close_conversation"},
-    "closing_note": {"type": "string", "description": "Exact name of an existing closing note, e.g. \"Problème Résolu\"."},
-    "summary": {"type": "boolean", "default": true, "description": "Write a summary of the conversation (default true)."}
-  },
-  "additionalProperties": false
-}`,
+		Description: fmt.Sprintf("Close the conversation once the contact's request is fully resolved. "+
+			"Optionally set a closing note, which must be one of the workspace's existing closing notes, by its exact name. "+
+			"A summary of the last %d messages is written unless summary is false. "+
+			"Close before you send the final thank-you message.", SummaryMessages),
+		Args:              closeArgs{},
 		NeedsConversation: true,
 		Outside:           summarizeBeforeClose,
 		Run:               runClose,

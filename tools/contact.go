@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/invopop/jsonschema"
+
 	"github.com/causerie/causerie/store"
 )
 
@@ -17,8 +19,30 @@ var builtinFields = []*store.ContactField{
 }
 
 type fieldUpdate struct {
-	Field string `json:"field"`
-	Value any    `json:"value"`
+	Field string `json:"field" jsonschema:"required" jsonschema_description:"Exact field id or name, e.g. \"budget\"."`
+	Value any    `json:"value" jsonschema:"required"`
+}
+
+// JSONSchemaExtend says what a value may be: text, a number, a boolean,
+// or null to clear the field.
+func (fieldUpdate) JSONSchemaExtend(s *jsonschema.Schema) {
+	if v, ok := s.Properties.Get("value"); ok {
+		v.AnyOf = []*jsonschema.Schema{{Type: "string"}, {Type: "number"}, {Type: "boolean"}, {Type: "null"}}
+	}
+}
+
+// fieldArgs are update_contact_fields' arguments.
+type fieldArgs struct {
+	Fields []fieldUpdate `json:"fields" jsonschema:"required,minItems=1" param:"fields"`
+}
+
+type stageArgs struct {
+	Stage string `json:"stage" jsonschema:"required" jsonschema_description:"Exact name of an existing lifecycle stage."`
+}
+
+type tagArgs struct {
+	Tag    string `json:"tag" jsonschema:"required" jsonschema_description:"Exact name of an existing tag."`
+	Remove bool   `json:"remove" jsonschema:"default=false"`
 }
 
 func updateContactFields() *Action {
@@ -28,35 +52,14 @@ func updateContactFields() *Action {
 			"(custom fields included; also name, email, phone). Values are checked by the field's type: numbers, " +
 			"emails, phone numbers (international format), dates (YYYY-MM-DD), or one of a select field's options. " +
 			"A null value clears the field.",
-		Schema: `{
-  "type": "object",
-  "properties": {
-    "action_type": {"const": "update_contact_fields"},
-    "fields": {
-      "type": "array", "minItems": 1,
-      "items": {
-        "type": "object",
-        "properties": {
-          "field": {"type": "string", "description": "Exact field id or name, e.g. \"budget\"."},
-          "value": {"type": ["string", "number", "boolean", "null"]}
-        },
-        "required": ["field", "value"],
-        "additionalProperties": false
-      }
-    }
-  },
-  "required": ["fields"],
-  "additionalProperties": false
-}`,
+		Args:         fieldArgs{},
 		NeedsContact: true,
 		Run:          runUpdateContactFields,
 	}
 }
 
 func runUpdateContactFields(ctx context.Context, x *Exec) Result {
-	var args struct {
-		Fields []fieldUpdate `json:"fields"`
-	}
+	var args fieldArgs
 	if err := x.Args(&args); err != nil {
 		return Failf(CodeInvalidArguments, nil, "update_contact_fields: %v", err)
 	}
@@ -156,20 +159,10 @@ func updateLifecycleStage() *Action {
 		Name: UpdateLifecycleStage,
 		Description: "Move the contact to another lifecycle stage, named exactly as one of the workspace's stages " +
 			"(e.g. from \"Nouveau Lead\" to \"Lead Qualifié\").",
-		Schema: `{
-  "type": "object",
-  "properties": {
-    "action_type": {"const": "update_lifecycle_stage"},
-    "stage": {"type": "string", "description": "Exact name of an existing lifecycle stage."}
-  },
-  "required": ["stage"],
-  "additionalProperties": false
-}`,
+		Args:         stageArgs{},
 		NeedsContact: true,
 		Run: func(ctx context.Context, x *Exec) Result {
-			var args struct {
-				Stage string `json:"stage"`
-			}
+			var args stageArgs
 			if err := x.Args(&args); err != nil {
 				return Failf(CodeInvalidArguments, nil, "update_lifecycle_stage: %v", err)
 			}
@@ -204,24 +197,12 @@ func updateLifecycleStage() *Action {
 
 func tagContact() *Action {
 	return &Action{
-		Name:        TagContact,
-		Description: "Put one of the workspace's tags on the contact (or take it off with remove: true). Use the tag's exact name.",
-		Schema: `{
-  "type": "object",
-  "properties": {
-    "action_type": {"const": "tag_contact"},
-    "tag": {"type": "string", "description": "Exact name of an existing tag."},
-    "remove": {"type": "boolean", "default": false}
-  },
-  "required": ["tag"],
-  "additionalProperties": false
-}`,
+		Name:         TagContact,
+		Description:  "Put one of the workspace's tags on the contact (or take it off with remove: true). Use the tag's exact name.",
+		Args:         tagArgs{},
 		NeedsContact: true,
 		Run: func(ctx context.Context, x *Exec) Result {
-			var args struct {
-				Tag    string `json:"tag"`
-				Remove bool   `json:"remove"`
-			}
+			var args tagArgs
 			if err := x.Args(&args); err != nil {
 				return Failf(CodeInvalidArguments, nil, "tag_contact: %v", err)
 			}

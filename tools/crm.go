@@ -14,10 +14,10 @@ import (
 const crmTimeout = 10 * time.Second
 
 type crmArgs struct {
-	ChampEmail     string `json:"crm_champ_email"`
-	ChampTelephone string `json:"crm_champ_telephone"`
+	ChampEmail     string `json:"crm_champ_email" param:"text" jsonschema_description:"Name of the email field in the external CRM (default \"email\")."`
+	ChampTelephone string `json:"crm_champ_telephone" param:"text" jsonschema_description:"Name of the phone field in the external CRM (default \"phone\")."`
 	Email          string `json:"email"`
-	Phone          string `json:"phone"`
+	Phone          string `json:"phone" jsonschema_description:"International format, e.g. +33612345678."`
 	Name           string `json:"name"`
 }
 
@@ -28,18 +28,7 @@ func crmUpsert() *Action {
 			"contact's email and phone unless given. If another contact already has that email or phone, the two " +
 			"are merged. When the workspace has an external CRM, the contact is also sent there, with the email " +
 			"and phone under the field names crm_champ_email and crm_champ_telephone.",
-		Schema: `{
-  "type": "object",
-  "properties": {
-    "action_type": {"const": "crm_upsert"},
-    "crm_champ_email": {"type": "string", "description": "Name of the email field in the external CRM (default \"email\")."},
-    "crm_champ_telephone": {"type": "string", "description": "Name of the phone field in the external CRM (default \"phone\")."},
-    "email": {"type": "string"},
-    "phone": {"type": "string", "description": "International format, e.g. +33612345678."},
-    "name": {"type": "string"}
-  },
-  "additionalProperties": false
-}`,
+		Args:  crmArgs{},
 		Run:   runCRMUpsert,
 		After: pushToCRM,
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/invopop/jsonschema"
 	gomail "github.com/wneessen/go-mail"
 )
 
@@ -42,11 +43,6 @@ type Email struct {
 // maxRecipients bounds the recipients of one send_email call.
 const maxRecipients = 50
 
-// addressesSchema is one address or a list of them (inlined: some model
-// APIs do not follow $ref in tool schemas).
-var addressesSchema = fmt.Sprintf(`"anyOf": [{"type": "string", "minLength": 1}, `+
-	`{"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1, "maxItems": %d}]`, maxRecipients)
-
 // notConfigured is what send_email says when the server has no Mailer.
 var notConfigured = fmt.Sprintf("e-mail is not configured on this Causerie server, so nothing was sent: "+
 	"the administrator must set %s (e.g. smtp://user:password@smtp.example.com:587, or smtps://…:465 for implicit TLS) "+
@@ -62,25 +58,31 @@ func sendEmail() *Action {
 			"by their values; a variable that has no value makes the call fail, so only use ones you know are set. " +
 			"to, cc and bcc are one address or a list of addresses (they may be templates too, e.g. \"{{contact.email}}\"); " +
 			"bcc recipients are hidden from the others. Write the subject and body in the language of the conversation.",
-		Schema: strings.NewReplacer("ADDRESSES", addressesSchema).Replace(`{
-  "type": "object",
-  "properties": {
-    "action_type": {"const": "send_email"},
-    "subject": {"type": "string", "minLength": 1, "description": "Subject line, e.g. \"Réservation confirmée pour {{contact.name}}\"."},
-    "to": {ADDRESSES, "description": "Main recipient(s): one address such as \"{{contact.email}}\", or a list."},
-    "cc": {ADDRESSES, "description": "Recipient(s) in copy, visible to all: one address or a list."},
-    "bcc": {ADDRESSES, "description": "Hidden recipient(s), not shown to the others: one address or a list."},
-    "body": {"type": "string", "minLength": 1, "description": "Plain-text body; {{…}} variables are replaced."}
-  },
-  "required": ["subject", "to", "body"],
-  "additionalProperties": false
-}`),
+		Args:    emailArgs{},
 		Outside: runSendEmail,
 	}
 }
 
+type emailArgs struct {
+	Subject string    `json:"subject" jsonschema:"required,minLength=1" param:"self" jsonschema_description:"Subject line, e.g. \"Réservation confirmée pour {{contact.name}}\"."`
+	To      addresses `json:"to" jsonschema:"required" param:"addresses,self" jsonschema_description:"Main recipient(s): one address such as \"{{contact.email}}\", or a list."`
+	Cc      addresses `json:"cc" param:"addresses,self" jsonschema_description:"Recipient(s) in copy, visible to all: one address or a list."`
+	Bcc     addresses `json:"bcc" param:"addresses,self" jsonschema_description:"Hidden recipient(s), not shown to the others: one address or a list."`
+	Body    string    `json:"body" jsonschema:"required,minLength=1" param:"self" jsonschema_description:"Plain-text body; {{…}} variables are replaced."`
+}
+
 // addresses is one address or a list of them, as the arguments give it.
 type addresses []string
+
+// JSONSchema: one address, or a list of at most maxRecipients.
+func (addresses) JSONSchema() *jsonschema.Schema {
+	one := uint64(1)
+	most := uint64(maxRecipients)
+	return &jsonschema.Schema{AnyOf: []*jsonschema.Schema{
+		{Type: "string", MinLength: &one},
+		{Type: "array", Items: &jsonschema.Schema{Type: "string", MinLength: &one}, MinItems: &one, MaxItems: &most},
+	}}
+}
 
 func (a *addresses) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
@@ -105,13 +107,7 @@ func runSendEmail(ctx context.Context, x *Exec) Result {
 	if mailer == nil {
 		return Fail(CodeNotConfigured, notConfigured)
 	}
-	var args struct {
-		Subject string    `json:"subject"`
-		To      addresses `json:"to"`
-		Cc      addresses `json:"cc"`
-		Bcc     addresses `json:"bcc"`
-		Body    string    `json:"body"`
-	}
+	var args emailArgs
 	if err := x.Args(&args); err != nil {
 		return Failf(CodeInvalidArguments, nil, "send_email: %v", err)
 	}

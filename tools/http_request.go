@@ -21,14 +21,18 @@ import (
 	"unicode/utf8"
 
 	"code.dny.dev/ssrf"
+	"github.com/invopop/jsonschema"
 
 	"github.com/causerie/causerie/store"
 )
 
 // Limits of http_request (seed 004, "Appeler une source HTTP").
 const (
-	httpDefaultTimeout = 10 * time.Second
-	httpMaxTimeout     = 60 * time.Second
+	httpDefaultSeconds = 10
+	httpMinSeconds     = 1
+	httpMaxSeconds     = 60
+	httpDefaultTimeout = httpDefaultSeconds * time.Second
+	httpMaxTimeout     = httpMaxSeconds * time.Second
 	httpMaxRedirects   = 5
 	// httpMaxBody is how much of a response is read; the rest is dropped
 	// and the result says truncated.
@@ -53,34 +57,40 @@ func httpRequest() *Action {
 			"The call fails with code blocked for private or local addresses the workspace does not allow, " +
 			"https_required for http:// URLs in production, timeout when the service is too slow, and request_failed " +
 			"when it answers with a status other than 2xx (its answer is in data.body).",
-		Schema: `{
-  "type": "object",
-  "properties": {
-    "action_type": {"const": "http_request", "description": "Optional; when given, exactly \"http_request\"."},
-    "http_method": {"enum": ["GET", "POST", "PUT", "DELETE"], "description": "HTTP method."},
-    "url": {"type": "string", "minLength": 1, "description": "Full URL, e.g. \"https://exemple.com/relance\". Must be https in production. Variables are inserted URL-encoded, e.g. \"https://exemple.com/contacts?email={{contact.email}}\"."},
-    "content_type": {"enum": ["json", "text"], "default": "json", "description": "json sends body_json (Content-Type: application/json); text sends body_text (Content-Type: text/plain). json by default."},
-    "headers_json": {"type": "string", "description": "HTTP headers as a JSON object written as text, e.g. \"{\\\"Authorization\\\": \\\"Bearer VOTRE_TOKEN\\\"}\"; \"\" for none. Put authentication tokens here."},
-    "body_json": {"type": "string", "description": "Request body as JSON written as text, e.g. \"{\\\"event\\\": \\\"relance_envoyee\\\", \\\"email\\\": \\\"{{contact.email}}\\\"}\"; \"\" for none. Sent when content_type is json."},
-    "body_text": {"type": "string", "description": "Request body as plain text; \"\" for none. Sent when content_type is text."},
-    "timeout_seconds": {"type": ["string", "number"], "minimum": 1, "maximum": 60, "default": "10", "description": "How many seconds to wait for the answer, as a number in text, e.g. \"10\". 10 by default, at least 1, at most 60."}
-  },
-  "required": ["http_method", "url"],
-  "additionalProperties": false
-}`,
+		Args:    httpArgs{},
 		Outside: runHTTPRequest,
 		Redact:  redactHTTPArgs,
 	}
 }
 
 type httpArgs struct {
-	Method      string          `json:"http_method"`
-	URL         string          `json:"url"`
-	ContentType string          `json:"content_type"`
-	HeadersJSON string          `json:"headers_json"`
-	BodyJSON    string          `json:"body_json"`
-	BodyText    string          `json:"body_text"`
-	Timeout     json.RawMessage `json:"timeout_seconds"`
+	Method      string  `json:"http_method" jsonschema:"required,enum=GET,enum=POST,enum=PUT,enum=DELETE" jsonschema_description:"HTTP method."`
+	URL         string  `json:"url" jsonschema:"required,minLength=1" param:"url,self" jsonschema_description:"Full URL, e.g. \"https://exemple.com/relance\". Must be https in production. Variables are inserted URL-encoded, e.g. \"https://exemple.com/contacts?email={{contact.email}}\"."`
+	ContentType string  `json:"content_type" jsonschema:"enum=json,enum=text,default=json" jsonschema_description:"json sends body_json (Content-Type: application/json); text sends body_text (Content-Type: text/plain). json by default."`
+	HeadersJSON string  `json:"headers_json" param:"json,self" jsonschema_description:"HTTP headers as a JSON object written as text, e.g. \"{\\\"Authorization\\\": \\\"Bearer VOTRE_TOKEN\\\"}\"; \"\" for none. Put authentication tokens here."`
+	BodyJSON    string  `json:"body_json" param:"json,self" jsonschema_description:"Request body as JSON written as text, e.g. \"{\\\"event\\\": \\\"relance_envoyee\\\", \\\"email\\\": \\\"{{contact.email}}\\\"}\"; \"\" for none. Sent when content_type is json."`
+	BodyText    string  `json:"body_text" param:"self" jsonschema_description:"Request body as plain text; \"\" for none. Sent when content_type is text."`
+	Timeout     seconds `json:"timeout_seconds"`
+}
+
+// seconds is timeout_seconds: seed 004 writes it as text ("10"); a JSON
+// number is accepted too.
+type seconds struct{ raw json.RawMessage }
+
+func (s *seconds) UnmarshalJSON(b []byte) error {
+	s.raw = append(json.RawMessage(nil), b...)
+	return nil
+}
+
+// JSONSchema: a number or a number in text, within the limits.
+func (seconds) JSONSchema() *jsonschema.Schema {
+	return &jsonschema.Schema{
+		AnyOf:   []*jsonschema.Schema{{Type: "string"}, {Type: "number"}},
+		Minimum: json.Number(strconv.Itoa(httpMinSeconds)), Maximum: json.Number(strconv.Itoa(httpMaxSeconds)),
+		Default: strconv.Itoa(httpDefaultSeconds),
+		Description: fmt.Sprintf("How many seconds to wait for the answer, as a number in text, e.g. \"%d\". %d by default, at least %d, at most %d.",
+			httpDefaultSeconds, httpDefaultSeconds, httpMinSeconds, httpMaxSeconds),
+	}
 }
 
 func runHTTPRequest(ctx context.Context, x *Exec) Result {
@@ -88,7 +98,7 @@ func runHTTPRequest(ctx context.Context, x *Exec) Result {
 	if err := x.Args(&args); err != nil {
 		return Failf(CodeInvalidArguments, nil, "http_request: %v", err)
 	}
-	timeout, fail := parseTimeout(args.Timeout)
+	timeout, fail := parseTimeout(args.Timeout.raw)
 	if fail != nil {
 		return *fail
 	}
@@ -136,16 +146,18 @@ func parseTimeout(raw json.RawMessage) (time.Duration, *Result) {
 	secs, err := strconv.ParseFloat(text, 64)
 	if err != nil || math.IsNaN(secs) || math.IsInf(secs, 0) {
 		return 0, failResult(CodeInvalidArguments,
-			"timeout_seconds must be a number of seconds written as text, like \"10\" (between 1 and 60); got %s", raw)
+			"timeout_seconds must be a number of seconds written as text, like \"%d\" (between %d and %d); got %s",
+			httpDefaultSeconds, httpMinSeconds, httpMaxSeconds, raw)
 	}
 	max := httpMaxTimeout.Seconds()
 	switch {
 	case secs > max:
 		return 0, failResult(CodeInvalidArguments,
 			"timeout_seconds is %s, but the maximum is %g seconds; use \"%g\" or less", text, max, max)
-	case secs < 1:
+	case secs < httpMinSeconds:
 		return 0, failResult(CodeInvalidArguments,
-			"timeout_seconds is %s, but it must be at least 1 second (and at most %g); the default is \"10\"", text, max)
+			"timeout_seconds is %s, but it must be at least %d second (and at most %g); the default is \"%d\"",
+			text, httpMinSeconds, max, httpDefaultSeconds)
 	}
 	return time.Duration(secs * float64(time.Second)), nil
 }

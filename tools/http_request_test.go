@@ -1,6 +1,7 @@
 package tools_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -242,7 +243,7 @@ func TestHTTPSeedParameters(t *testing.T) {
 		// As printed, both objects satisfy the action's schema (checked
 		// without the network: exemple.com must not be contacted).
 		c := jsonschema.NewCompiler()
-		doc, err := jsonschema.UnmarshalJSON(strings.NewReader(fx.cat.Action("http_request").Schema))
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(fx.cat.Action("http_request").Schema()))
 		if err != nil {
 			t.Fatal(err)
 		}

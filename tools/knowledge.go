@@ -2,11 +2,14 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/causerie/causerie/store"
+	"github.com/invopop/jsonschema"
 )
 
 // Knowledge searches knowledge bases; package rag implements it.
@@ -28,35 +31,38 @@ type Passage struct {
 	Score         float64 `json:"score"`
 }
 
-// DefaultTopK is how many passages a search returns unless told otherwise.
-const DefaultTopK = 4
+// How many passages a search returns: DefaultTopK unless told otherwise,
+// at most MaxTopK.
+const (
+	DefaultTopK = 4
+	MaxTopK     = 20
+)
 
 func searchKnowledge() *Action {
 	return &Action{
 		Name: SearchKnowledge,
 		Description: "Search the workspace's knowledge bases for passages that answer a question. Ground your answer " +
 			"in the passages returned and cite them as [n]; if nothing relevant is found, say you do not know.",
-		Schema: `{
-  "type": "object",
-  "properties": {
-    "action_type": {"const": "search_knowledge"},
-    "query": {"type": "string", "minLength": 1, "description": "The question, in the contact's words."},
-    "knowledge_base": {"type": "string", "description": "Exact name of the knowledge base to search (default: all of yours)."},
-    "top_k": {"type": "integer", "minimum": 1, "maximum": 20, "default": 4}
-  },
-  "required": ["query"],
-  "additionalProperties": false
-}`,
+		Args:    knowledgeArgs{},
 		Outside: runSearchKnowledge,
 	}
 }
 
-func runSearchKnowledge(ctx context.Context, x *Exec) Result {
-	var args struct {
-		Query         string `json:"query"`
-		KnowledgeBase string `json:"knowledge_base"`
-		TopK          int    `json:"top_k"`
+type knowledgeArgs struct {
+	Query         string `json:"query" jsonschema:"required,minLength=1" jsonschema_description:"The question, in the contact's words."`
+	KnowledgeBase string `json:"knowledge_base" jsonschema_description:"Exact name of the knowledge base to search (default: all of yours)."`
+	TopK          int    `json:"top_k"`
+}
+
+// JSONSchemaExtend bounds top_k by the constants.
+func (knowledgeArgs) JSONSchemaExtend(s *jsonschema.Schema) {
+	if k, ok := s.Properties.Get("top_k"); ok {
+		k.Minimum, k.Maximum, k.Default = "1", json.Number(strconv.Itoa(MaxTopK)), DefaultTopK
 	}
+}
+
+func runSearchKnowledge(ctx context.Context, x *Exec) Result {
+	var args knowledgeArgs
 	if err := x.Args(&args); err != nil {
 		return Failf(CodeInvalidArguments, nil, "search_knowledge: %v", err)
 	}

@@ -14,12 +14,3 @@ const (
 	SendEmail            = "send_email"
 	SearchKnowledge      = "search_knowledge"
 )
-
-// Names lists every action of the catalogue, in the order an admin reads
-// them: conversation, contact, integrations, knowledge.
-var Names = []string{
-	CloseConversation, Assign, Unassign,
-	UpdateContactFields, UpdateLifecycleStage, TagContact,
-	HTTPRequest, CRMUpsert, CreateTask, SendEmail,
-	SearchKnowledge,
-}

@@ -28,6 +28,7 @@ type Failure struct {
 // Failure codes.
 const (
 	CodeUnknownAction        = "unknown_action"
+	CodeNotAvailable         = "not_available" // not on this channel, or not in this phase
 	CodeInvalidArguments     = "invalid_arguments"
 	CodeNoConversation       = "no_conversation"
 	CodeNoContact            = "no_contact"

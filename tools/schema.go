@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/text/language"
@@ -15,38 +14,6 @@ import (
 )
 
 var printer = message.NewPrinter(language.English)
-
-// compiled caches compiled schemas by their text: catalogues are made
-// per agent, and compiling is not free.
-var compiled sync.Map
-
-// compileSchema compiles an action's argument schema; a broken schema is a
-// programming error.
-func compileSchema(name, schema string) *jsonschema.Schema {
-	if s, ok := compiled.Load(schema); ok {
-		return s.(*jsonschema.Schema)
-	}
-	s := compile(name, schema)
-	compiled.Store(schema, s)
-	return s
-}
-
-func compile(name, schema string) *jsonschema.Schema {
-	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(schema))
-	if err != nil {
-		panic(fmt.Sprintf("tools: schema of %s: %v", name, err))
-	}
-	c := jsonschema.NewCompiler()
-	url := "mem://tools/" + name + ".json"
-	if err := c.AddResource(url, doc); err != nil {
-		panic(fmt.Sprintf("tools: schema of %s: %v", name, err))
-	}
-	s, err := c.Compile(url)
-	if err != nil {
-		panic(fmt.Sprintf("tools: schema of %s: %v", name, err))
-	}
-	return s
-}
 
 // validateArgs checks args against the schema and returns one line per
 // problem ("/fields/0/value: …"), empty when valid.

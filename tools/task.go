@@ -14,28 +14,20 @@ func createTask() *Action {
 		Name: CreateTask,
 		Description: "Create a follow-up task for the team to take the contact over manually (seed: create a sales task). " +
 			"assignation is the exact name of a user or a team; priorite is haute, normale (default) or basse.",
-		Schema: `{
-  "type": "object",
-  "properties": {
-    "action_type": {"const": "create_task"},
-    "title": {"type": "string", "description": "What to do, e.g. \"Rappeler la cliente pour confirmer le rendez-vous\"."},
-    "description": {"type": "string"},
-    "assignation": {"type": "string", "description": "Exact name of the user or team to assign the task to."},
-    "priorite": {"enum": ["haute", "normale", "basse"], "default": "normale"}
-  },
-  "additionalProperties": false
-}`,
-		Run: runCreateTask,
+		Args: taskArgs{},
+		Run:  runCreateTask,
 	}
 }
 
+type taskArgs struct {
+	Title       string `json:"title" param:"self" jsonschema_description:"What to do, e.g. \"Rappeler la cliente pour confirmer le rendez-vous\"."`
+	Description string `json:"description" param:"self"`
+	Assignation string `json:"assignation" jsonschema_description:"Exact name of the user or team to assign the task to."`
+	Priorite    string `json:"priorite" jsonschema:"enum=haute,enum=normale,enum=basse,default=normale"`
+}
+
 func runCreateTask(ctx context.Context, x *Exec) Result {
-	var args struct {
-		Title       string `json:"title"`
-		Description string `json:"description"`
-		Assignation string `json:"assignation"`
-		Priorite    string `json:"priorite"`
-	}
+	var args taskArgs
 	if err := x.Args(&args); err != nil {
 		return Failf(CodeInvalidArguments, nil, "create_task: %v", err)
 	}

@@ -1,7 +1,6 @@
 package workspace
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/mail"
 	"net/url"
@@ -156,27 +155,31 @@ func (d *decoder) validate(f *File) {
 		if strings.TrimSpace(a.Instructions) == "" {
 			d.missing(p+".instructions", "write the agent's instructions in prose")
 		}
-		if t := a.Model.Temperature; t != nil && (*t < 0 || *t > 2) {
-			d.at(p+".model.temperature", "%g is out of range; use a number from 0 to 2", *t)
+		if t := a.Model.Temperature; t != nil && (*t < store.MinTemperature || *t > store.MaxTemperature) {
+			d.at(p+".model.temperature", "%g is out of range; use a number from %g to %g (lower is steadier)", *t,
+				store.MinTemperature, store.MaxTemperature)
 		}
-		if a.Model.MaxOutputTokens < 0 {
-			d.at(p+".model.max_output_tokens", "%d is negative; use a positive number of tokens, or leave it out", a.Model.MaxOutputTokens)
+		switch n := a.Model.MaxOutputTokens; {
+		case n < 0:
+			d.at(p+".model.max_output_tokens", "%d is negative; use a positive number of tokens up to %d, or leave it out", n, store.MaxOutputTokens)
+		case n > store.MaxOutputTokens:
+			d.at(p+".model.max_output_tokens", "%d is more than the maximum of %d tokens; use %d or less", n, store.MaxOutputTokens, store.MaxOutputTokens)
 		}
 		for j, act := range a.Actions {
 			ap := fmt.Sprintf("%s.actions[%d]", p, j)
-			if !slices.Contains(tools.Names, act) {
+			if names := tools.Names(); !slices.Contains(names, act) {
 				msg := fmt.Sprintf("%q is not an action", act)
-				if c := suggest.Close(act, tools.Names); c != "" {
+				if c := suggest.Close(act, names); c != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", c)
 				}
-				d.at(ap, "%s; valid actions: %s", msg, strings.Join(tools.Names, ", "))
+				d.at(ap, "%s; valid actions: %s", msg, strings.Join(names, ", "))
 			}
 		}
 		for j, kb := range a.KnowledgeBases {
 			d.ref(fmt.Sprintf("%s.knowledge_bases[%d]", p, j), "knowledge base", kb, kbs)
 		}
-		if k := a.Knowledge; k.TopK < 0 || k.TopK > 20 {
-			d.at(p+".knowledge.top_k", "%d is out of range; use 1 to 20 passages", k.TopK)
+		if k := a.Knowledge; k.TopK < 0 || k.TopK > tools.MaxTopK {
+			d.at(p+".knowledge.top_k", "%d is out of range; use 1 to %d passages", k.TopK, tools.MaxTopK)
 		}
 		if k := a.Knowledge; (k.Ground || k.MessageBefore != "") && len(a.KnowledgeBases) == 0 {
 			d.at(p+".knowledge", "the agent has no knowledge_bases to ground its answers in or to search")
@@ -237,7 +240,7 @@ var matchModes = []string{"contains", "exact", "regex"}
 
 func (d *decoder) responseRules(rules []ResponseRule) {
 	d.names("response rule", len(rules), func(i int) (string, string) { return rules[i].Name, fmt.Sprintf("response_rules[%d].name", i) })
-	actions := tools.New(nil, tools.Options{})
+	names := tools.Names()
 	for i, r := range rules {
 		p := fmt.Sprintf("response_rules[%d]", i)
 		if len(r.Keywords) == 0 {
@@ -265,20 +268,20 @@ func (d *decoder) responseRules(rules []ResponseRule) {
 		}
 		for j, a := range r.Actions {
 			ap := fmt.Sprintf("%s.actions[%d]", p, j)
-			act := actions.Action(a.Action)
+			act := tools.Named(a.Action)
 			if act == nil {
 				if a.Action == "" {
-					d.missing(ap+".action", "the action to run, one of: %s", strings.Join(tools.Names, ", "))
+					d.missing(ap+".action", "the action to run, one of: %s", strings.Join(names, ", "))
 					continue
 				}
 				msg := fmt.Sprintf("%q is not an action", a.Action)
-				if c := suggest.Close(a.Action, tools.Names); c != "" {
+				if c := suggest.Close(a.Action, names); c != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", c)
 				}
-				d.at(ap+".action", "%s; valid actions: %s", msg, strings.Join(tools.Names, ", "))
+				d.at(ap+".action", "%s; valid actions: %s", msg, strings.Join(names, ", "))
 				continue
 			}
-			valid := schemaProperties(act.Schema)
+			valid := argumentNames(act)
 			keys := make([]string, 0, len(a.Args))
 			for k := range a.Args {
 				keys = append(keys, k)
@@ -297,17 +300,11 @@ func (d *decoder) responseRules(rules []ResponseRule) {
 	}
 }
 
-// schemaProperties lists the properties of an action's JSON Schema.
-func schemaProperties(schema string) []string {
-	var s struct {
-		Properties map[string]json.RawMessage `json:"properties"`
-	}
-	_ = json.Unmarshal([]byte(schema), &s)
-	out := make([]string, 0, len(s.Properties))
-	for k := range s.Properties {
-		if k != "action_type" {
-			out = append(out, k)
-		}
+// argumentNames lists an action's arguments, sorted.
+func argumentNames(a *tools.Action) []string {
+	var out []string
+	for _, p := range a.Params() {
+		out = append(out, p.Name)
 	}
 	slices.Sort(out)
 	return out

@@ -89,6 +89,16 @@ func TestParseNewUserMistakes(t *testing.T) {
 			want: `ws.yaml:7:15: ai_agents[0].actions[0]: "close" is not an action; valid actions: close_conversation, assign, unassign, update_contact_fields, update_lifecycle_stage, tag_contact, http_request, crm_upsert, create_task, send_email, search_knowledge`,
 		},
 		{
+			name: "temperature above seed 004's range",
+			src:  head + "ai_agents:\n  - name: Bot\n    instructions: Aide.\n    model: {temperature: 1.5}\n",
+			want: `ws.yaml:7:26: ai_agents[0].model.temperature: 1.5 is out of range; use a number from 0 to 1 (lower is steadier)`,
+		},
+		{
+			name: "too many output tokens",
+			src:  head + "ai_agents:\n  - name: Bot\n    instructions: Aide.\n    model: {max_output_tokens: 4000}\n",
+			want: `ws.yaml:7:32: ai_agents[0].model.max_output_tokens: 4000 is more than the maximum of 2000 tokens; use 2000 or less`,
+		},
+		{
 			name: "missing slug",
 			src:  "workspace:\n  name: Salon\n",
 			want: "ws.yaml:1:1: workspace.slug: missing: every workspace file needs `workspace.slug` (lower-case letters, digits and dashes), its key in the store",
