@@ -225,8 +225,10 @@ func (o *OpenAI) request(req Request) openai.ChatCompletionRequest {
 	cr := openai.ChatCompletionRequest{Model: model}
 	switch o.cfg.TokenField {
 	case TokenFieldMax:
+		//lint:ignore SA1019 servers that predate max_completion_tokens only read max_tokens (CAUSERIE_MAX_TOKENS_FIELD=max_tokens)
 		cr.MaxTokens = req.MaxTokens
 	case TokenFieldBoth:
+		//lint:ignore SA1019 some OpenAI-compatible servers read one field, some the other
 		cr.MaxTokens, cr.MaxCompletionTokens = req.MaxTokens, req.MaxTokens
 	default:
 		cr.MaxCompletionTokens = req.MaxTokens
