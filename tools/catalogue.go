@@ -531,6 +531,8 @@ func (x *Exec) Vars(ctx context.Context) map[string]any {
 		for k, v := range ct.Fields {
 			m[k] = v
 		}
+		// The contact's own attributes (ReservedFieldIDs) come last: a custom
+		// field cannot shadow them.
 		m["id"], m["name"], m["email"], m["phone"] = ct.ID, ct.Name, ct.Email, ct.Phone
 		m["lifecycle_stage"] = ""
 		if ct.LifecycleStageID != "" {

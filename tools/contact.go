@@ -11,6 +11,10 @@ import (
 	"github.com/causerie/causerie/store"
 )
 
+// ReservedFieldIDs are the contact's own attributes, as templates and
+// update_contact_fields name them; a custom contact field may not use one.
+var ReservedFieldIDs = []string{"id", "name", "email", "phone", "lifecycle_stage"}
+
 // Built-in contact attributes that update_contact_fields also accepts.
 var builtinFields = []*store.ContactField{
 	{Key: "name", Name: "Name", Type: store.FieldText},

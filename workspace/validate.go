@@ -197,6 +197,10 @@ func (d *decoder) validate(f *File) {
 			d.missing(p+".id", "a contact field needs a stable id, used in instructions and templates as $contact.<id>")
 		case !fieldKeyRe.MatchString(cf.ID):
 			d.at(p+".id", "%q is not a valid field id: start with a letter, then letters, digits or _ (e.g. bookingdate)", cf.ID)
+		case slices.Contains(tools.ReservedFieldIDs, strings.ToLower(cf.ID)):
+			d.at(p+".id", "%q is the contact's own attribute ($contact.%s), so a custom field with that id would never be read; "+
+				"use another id (e.g. %s_2, or work_%s); reserved ids: %s", cf.ID, strings.ToLower(cf.ID), strings.ToLower(cf.ID),
+				strings.ToLower(cf.ID), strings.Join(tools.ReservedFieldIDs, ", "))
 		}
 		if j, dup := seenKey[strings.ToLower(cf.ID)]; dup && cf.ID != "" {
 			d.at(p+".id", "field id %q is defined twice (also at contact_fields[%d].id); ids must be unique", cf.ID, j)

@@ -99,6 +99,11 @@ func TestParseNewUserMistakes(t *testing.T) {
 			want: `ws.yaml:7:32: ai_agents[0].model.max_output_tokens: 4000 is more than the maximum of 2000 tokens; use 2000 or less`,
 		},
 		{
+			name: "a custom field with a reserved id",
+			src:  head + "contact_fields:\n  - {id: email, name: E-mail pro, type: email}\n",
+			want: `ws.yaml:5:10: contact_fields[0].id: "email" is the contact's own attribute ($contact.email), so a custom field with that id would never be read; use another id (e.g. email_2, or work_email); reserved ids: id, name, email, phone, lifecycle_stage`,
+		},
+		{
 			name: "missing slug",
 			src:  "workspace:\n  name: Salon\n",
 			want: "ws.yaml:1:1: workspace.slug: missing: every workspace file needs `workspace.slug` (lower-case letters, digits and dashes), its key in the store",
