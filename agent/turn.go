@@ -56,9 +56,10 @@ type Result struct {
 	// handling the conversation; it was recorded, not sent.
 	Dropped string
 	// Fallback is set when Reply is the fallback message (the model
-	// failed, or looped on tools).
-	Fallback bool
-	Usage    Usage
+	// failed, or looped on tools); FallbackCause says why.
+	Fallback      bool
+	FallbackCause string
+	Usage         Usage
 }
 
 // Run runs one turn: it asks the model, runs the actions it calls —
@@ -320,8 +321,12 @@ func (t *turn) fallback(ctx context.Context, eventType, why string) error {
 	if !t.handles(conv) {
 		return nil
 	}
-	t.out.Fallback = true
-	return t.store(ctx, prompts.Message(t.ws.Language, prompts.FallbackAgent), map[string]any{"fallback": true, "reason": why})
+	t.out.Fallback, t.out.FallbackCause = true, why
+	text := t.ws.Settings.FallbackMessage(t.ws.Language)
+	if text == "" {
+		text = prompts.Message(t.ws.Language, prompts.FallbackAgent)
+	}
+	return t.store(ctx, text, map[string]any{"fallback": true, "reason": why})
 }
 
 func (t *turn) event(ctx context.Context, typ string, payload map[string]any) error {

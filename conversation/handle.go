@@ -38,9 +38,12 @@ type Outcome struct {
 	// Dropped is reply text the AI agent produced after it stopped
 	// handling the conversation; it was recorded, not sent.
 	Dropped string
-	// Fallback is set when Reply is the fallback message (the model
-	// failed, or looped on tools).
-	Fallback bool
+	// Fallback is set when the visitor got the fallback message (the
+	// model failed or looped on tools, a flow step or a rule's action
+	// failed); FallbackCause says why, for the operator. The conversation
+	// was then handed over (see HandOver).
+	Fallback      bool
+	FallbackCause string
 	// Waiting is set when the conversation is not an AI agent's: a human,
 	// a team or nobody handles it, and the message waits for them.
 	Waiting bool
@@ -126,6 +129,11 @@ func (r *Runtime) handleStored(ctx context.Context, m *message) error {
 			break
 		}
 	}
+	if m.out.Fallback {
+		if err := r.handOver(ctx, m); err != nil {
+			return fmt.Errorf("hand the conversation over after the fallback: %w", err)
+		}
+	}
 	// Until here, a process that dies leaves the message unhandled, and
 	// Recover handles it again.
 	if err := r.store.MarkMessageHandled(context.WithoutCancel(ctx), ws, m.visitor.ID); err != nil {
@@ -183,6 +191,7 @@ func (r *Runtime) viaRouter(stage func(context.Context, dsl.Inbound) (*dsl.Routi
 			return false, err
 		}
 		m.out.Replies, m.out.Actions, m.out.Via = routing.Replies, routing.Actions, routing.Via
+		m.out.Fallback, m.out.FallbackCause = routing.Fallback, routing.Cause
 		return true, nil
 	}
 }
@@ -214,6 +223,7 @@ func (r *Runtime) assignee(ctx context.Context, m *message) (bool, error) {
 	if res != nil {
 		m.out.Reply, m.out.Replies, m.out.Actions = res.Reply, res.Replies, res.Actions
 		m.out.Dropped, m.out.Fallback, m.out.Usage = res.Dropped, res.Fallback, res.Usage
+		m.out.FallbackCause = res.FallbackCause
 	}
 	return true, err
 }
@@ -268,4 +278,52 @@ func (r *Runtime) storeVisitorMessage(ctx context.Context, in Inbound, text stri
 		return nil, storedConversation{}, false, fmt.Errorf("store the visitor's message: %w", err)
 	}
 	return m, conv, locked, nil
+}
+
+// handOver keeps the fallback's promise that a team member takes over:
+// a conversation the AI agent (or nobody) had goes to the workspace's
+// fallback team, or — without one, or when nobody of it can take it — is
+// unassigned into the inbox queue. A conversation a human or a team
+// already has stays theirs. The conversation.handed_over event carries the
+// cause.
+func (r *Runtime) handOver(ctx context.Context, m *message) error {
+	ctx = context.WithoutCancel(ctx) // the visitor was promised it
+	conv, err := r.store.GetConversation(ctx, m.ws.ID, m.visitor.ConversationID)
+	if err != nil {
+		return err
+	}
+	if conv.Status == store.StatusClosed || (!conv.Assignee.IsZero() && conv.Assignee.Type != store.AssigneeAIAgent) {
+		return nil
+	}
+	call := func(action string, args any, i int) (tools.Result, error) {
+		raw, _ := json.Marshal(args)
+		res, err := r.tools.Execute(ctx, tools.Call{WorkspaceID: m.ws.ID, ConversationID: conv.ID, Action: action,
+			Args: raw, Actor: "system:fallback", Key: fmt.Sprintf("fallback/%s/%d", m.visitor.ID, i)})
+		if err == nil {
+			a := tools.ActionTaken{Name: action, Args: raw, Result: res}
+			m.out.Actions = append(m.out.Actions, a)
+			m.obs.Action(a)
+		}
+		return res, err
+	}
+	to, note := "inbox", ""
+	if team := m.ws.Settings.FallbackTeam; team != "" {
+		res, err := call(tools.Assign, map[string]string{"team": team}, 0)
+		if err != nil {
+			return err
+		}
+		if res.OK {
+			to = "team:" + team
+		} else {
+			note = res.Message
+		}
+	}
+	if to == "inbox" && conv.Assignee.Type == store.AssigneeAIAgent {
+		if _, err := call(tools.Unassign, map[string]string{}, 1); err != nil {
+			return err
+		}
+	}
+	payload, _ := json.Marshal(map[string]string{"cause": m.out.FallbackCause, "to": to, "team_failure": note})
+	return r.store.AppendEvent(ctx, &store.Event{WorkspaceID: m.ws.ID, ConversationID: conv.ID,
+		Type: "conversation.handed_over", Actor: "system:fallback", Payload: payload})
 }

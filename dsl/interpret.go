@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -25,6 +26,9 @@ type Env interface {
 	// Language is the conversation's language ("fr", "en"), for default
 	// texts.
 	Language() string
+	// FallbackText is the workspace's own fallback text in its language,
+	// "" for the default one.
+	FallbackText() string
 	// Say sends text to the visitor.
 	Say(ctx context.Context, n *Node, text string, meta map[string]any) error
 	// Act runs an action of the catalogue with an idempotency key; the
@@ -324,10 +328,7 @@ func (t *turn) failed(ctx context.Context, n *cnode, reason string) (string, boo
 // fail ends the run with the fallback message.
 func (t *turn) fail(ctx context.Context, reason string) error {
 	t.st.Status, t.st.Reason = store.FlowRunFailed, reason
-	msg := t.p.Flow.FallbackMessage
-	if msg == "" {
-		msg = prompts.Message(t.env.Language(), prompts.FallbackFlow)
-	}
+	msg := cmp.Or(t.p.Flow.FallbackMessage, t.env.FallbackText(), prompts.Message(t.env.Language(), prompts.FallbackFlow))
 	return t.env.Say(ctx, nil, msg, map[string]any{"fallback": true, "reason": reason})
 }
 

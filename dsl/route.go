@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -81,6 +82,10 @@ type Routing struct {
 	Actions []tools.ActionTaken
 	// Via names what handled it: "flow:<key>", "rule:<name>".
 	Via string
+	// Fallback is set when the flow or the rule failed and the fallback
+	// message was sent; Cause says why.
+	Fallback bool
+	Cause    string
 }
 
 // NewRouter returns a Router on s that runs actions through cat.
@@ -281,8 +286,23 @@ func (r *Router) Rule(ctx context.Context, m Inbound) (*Routing, error) {
 				}
 			}
 			key := fmt.Sprintf("rule/%s/%s/%d", rule.ID, m.Message.ID, i)
-			if _, err := s.Act(ctx, nil, key, a.Action, args, nil); err != nil {
+			res, err := s.Act(ctx, nil, key, a.Action, args, nil)
+			if err != nil {
 				return nil, err
+			}
+			if !res.OK {
+				// The rule's reply would claim what did not happen: the
+				// visitor gets the fallback instead, and a team member the
+				// conversation.
+				why := fmt.Sprintf("response rule %q: %s failed: %s", rule.Name, a.Action, res.Message)
+				if err := s.event(ctx, "rule.failed", map[string]any{"rule": rule.Name, "action": a.Action, "error": res.Message}); err != nil {
+					return nil, err
+				}
+				text := cmp.Or(s.FallbackText(), prompts.Message(s.Language(), prompts.FallbackFlow))
+				if err := s.Say(ctx, nil, text, map[string]any{"rule": rule.Name, "fallback": true, "reason": why}); err != nil {
+					return nil, err
+				}
+				return &s.out, nil
 			}
 		}
 		c, err := s.Context(ctx)

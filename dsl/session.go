@@ -41,6 +41,9 @@ func (r *Router) session(m Inbound, actor, via string) *session {
 // Language implements Env.
 func (s *session) Language() string { return s.ws.Language }
 
+// FallbackText implements Env.
+func (s *session) FallbackText() string { return s.ws.Settings.FallbackMessage(s.ws.Language) }
+
 // Context implements Env: the contact (name, email, phone, lifecycle
 // stage, tags and every field by id), the conversation, the workspace and
 // the visitor's message.
@@ -116,6 +119,12 @@ func (s *session) Say(ctx context.Context, n *Node, text string, meta map[string
 		return fmt.Errorf("store the flow's message: %w", err)
 	}
 	s.out.Replies = append(s.out.Replies, m)
+	if fallback, _ := meta["fallback"].(bool); fallback {
+		// The fallback promises a team member: the pipeline hands the
+		// conversation over.
+		s.out.Fallback = true
+		s.out.Cause, _ = meta["reason"].(string)
+	}
 	if s.obs != nil {
 		s.obs.Reply(m)
 	}

@@ -53,6 +53,9 @@ func (s *Simulation) Context(context.Context) (map[string]any, error) {
 // Language implements Env.
 func (s *Simulation) Language() string { return s.Lang }
 
+// FallbackText implements Env: a simulation has the default texts.
+func (s *Simulation) FallbackText() string { return "" }
+
 // Say implements Env.
 func (s *Simulation) Say(_ context.Context, n *Node, text string, _ map[string]any) error {
 	if s.OnSay != nil {

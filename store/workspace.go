@@ -38,7 +38,18 @@ type WorkspaceSettings struct {
 	// CRM, when set, also receives the contacts crm_upsert creates or
 	// updates.
 	CRM *CRMEndpoint `json:"crm,omitempty"`
+	// FallbackTeam is the team a conversation is handed to when the AI
+	// agent or a flow fails and the visitor is told a team member will take
+	// over; "" leaves it unassigned, in the inbox queue.
+	FallbackTeam string `json:"fallback_team,omitempty"`
+	// FallbackMessages replace the default fallback text, by language
+	// ("fr", "en").
+	FallbackMessages map[string]string `json:"fallback_messages,omitempty"`
 }
+
+// FallbackMessage is the workspace's own fallback text in lang, "" when
+// it has none (the default catalogue text applies).
+func (s WorkspaceSettings) FallbackMessage(lang string) string { return s.FallbackMessages[lang] }
 
 // CRMEndpoint is an external CRM that crm_upsert posts contacts to.
 type CRMEndpoint struct {

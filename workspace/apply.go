@@ -313,6 +313,8 @@ func (a *applier) run(ctx context.Context) error {
 		HTTPAllowlist:           h.Settings.HTTPAllowlist,
 		DefaultLifecycleStageID: stageIDs[h.Settings.DefaultLifecycleStage],
 		DefaultCountry:          strings.ToUpper(h.Settings.DefaultCountry),
+		FallbackTeam:            h.Settings.FallbackTeam,
+		FallbackMessages:        h.Settings.FallbackMessages,
 	}
 	if c := h.Settings.CRM; c != nil {
 		settings.CRM = &store.CRMEndpoint{URL: c.URL, Headers: c.Headers}

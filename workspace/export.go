@@ -22,6 +22,8 @@ func Export(ctx context.Context, q store.Queries, slug string) (*File, error) {
 		AssignUnavailableUsers: ws.Settings.AssignUnavailableUsers,
 		HTTPAllowlist:          ws.Settings.HTTPAllowlist,
 		DefaultCountry:         ws.Settings.DefaultCountry,
+		FallbackTeam:           ws.Settings.FallbackTeam,
+		FallbackMessages:       ws.Settings.FallbackMessages,
 	}}}
 	if c := ws.Settings.CRM; c != nil {
 		f.Workspace.Settings.CRM = &CRM{URL: c.URL, Headers: c.Headers}

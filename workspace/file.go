@@ -44,6 +44,12 @@ type Settings struct {
 	DefaultCountry string `yaml:"default_country,omitempty"`
 	// CRM is an external CRM that crm_upsert also sends contacts to.
 	CRM *CRM `yaml:"crm,omitempty"`
+	// FallbackTeam takes over a conversation whose AI agent or flow failed
+	// (the fallback message promises a team member); none leaves it
+	// unassigned in the inbox queue.
+	FallbackTeam string `yaml:"fallback_team,omitempty"`
+	// FallbackMessages replace the fallback text, by language code.
+	FallbackMessages map[string]string `yaml:"fallback_messages,omitempty"`
 }
 
 // CRM is an external CRM endpoint.

@@ -43,6 +43,7 @@ var (
 	slugRe     = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 	fieldKeyRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 	countryRe  = regexp.MustCompile(`^[A-Za-z]{2}$`)
+	langRe     = regexp.MustCompile(`^[a-z]{2}$`)
 )
 
 // names checks a list of names for emptiness and duplicates (ignoring case
@@ -127,7 +128,24 @@ func (d *decoder) validate(f *File) {
 		}
 	}
 
-	d.names("team", len(f.Teams), func(i int) (string, string) { return f.Teams[i].Name, fmt.Sprintf("teams[%d].name", i) })
+	teamNames := d.names("team", len(f.Teams), func(i int) (string, string) { return f.Teams[i].Name, fmt.Sprintf("teams[%d].name", i) })
+	if t := h.Settings.FallbackTeam; t != "" {
+		d.ref("workspace.settings.fallback_team", "team", t, teamNames)
+	}
+	langs := make([]string, 0, len(h.Settings.FallbackMessages))
+	for l := range h.Settings.FallbackMessages {
+		langs = append(langs, l)
+	}
+	slices.Sort(langs)
+	for _, l := range langs {
+		p := "workspace.settings.fallback_messages." + l
+		if !langRe.MatchString(l) {
+			d.at(p, "%q is not a language code; use a two-letter code such as fr or en", l)
+		}
+		if strings.TrimSpace(h.Settings.FallbackMessages[l]) == "" {
+			d.at(p, "the fallback text is empty; write what the visitor reads when the AI agent or a flow fails, or remove the entry")
+		}
+	}
 	for i, t := range f.Teams {
 		seen := map[string]bool{}
 		for j, m := range t.Members {

@@ -104,6 +104,16 @@ func TestParseNewUserMistakes(t *testing.T) {
 			want: `ws.yaml:5:10: contact_fields[0].id: "email" is the contact's own attribute ($contact.email), so a custom field with that id would never be read; use another id (e.g. email_2, or work_email); reserved ids: id, name, email, phone, lifecycle_stage`,
 		},
 		{
+			name: "unknown fallback team",
+			src:  "workspace:\n  slug: salon\n  name: Salon\n  settings:\n    fallback_team: Ventes\nteams:\n  - name: Équipe des Ventes\n",
+			want: `ws.yaml:5:20: workspace.settings.fallback_team: "Ventes" is not a team of this workspace; valid: "Équipe des Ventes"`,
+		},
+		{
+			name: "fallback message for a bad language code",
+			src:  "workspace:\n  slug: salon\n  name: Salon\n  settings:\n    fallback_messages:\n      french: Un instant.\n",
+			want: `ws.yaml:5:5: workspace.settings.fallback_messages.french: "french" is not a language code; use a two-letter code such as fr or en`,
+		},
+		{
 			name: "missing slug",
 			src:  "workspace:\n  name: Salon\n",
 			want: "ws.yaml:1:1: workspace.slug: missing: every workspace file needs `workspace.slug` (lower-case letters, digits and dashes), its key in the store",

@@ -17,6 +17,7 @@ import (
 
 	"github.com/causerie/causerie/agent"
 	"github.com/causerie/causerie/conversation"
+	"github.com/causerie/causerie/internal/redact"
 	"github.com/causerie/causerie/rag"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/tools"
@@ -64,7 +65,7 @@ The model endpoint comes from OPENAI_API_KEY / OPENAI_BASE_URL and CAUSERIE_MODE
 				fmt.Fprintf(out, "Note: %v.\nMessages that need the AI agent will get this explanation instead of a reply.\n\n", agent.ErrNoEndpoint)
 			}
 			fmt.Fprintf(out, "Chatting with %s (%s) in conversation %s. /contact shows the contact, /quit leaves.\n", ag.Name, ws.Name, conv.ID)
-			c := &chat{ctx: ctx, s: s, rt: rt, ws: ws, ag: ag, conv: conv, out: out}
+			c := &chat{ctx: ctx, s: s, rt: rt, ws: ws, ag: ag, conv: conv, out: out, errOut: cmd.ErrOrStderr()}
 			// Ctrl-C is the chat's own: it cancels the running turn, or
 			// leaves at the prompt, rather than ending the process at once.
 			interrupts := make(chan os.Signal, 1)
@@ -221,6 +222,9 @@ type chat struct {
 	ag   *store.AIAgent
 	conv *store.Conversation
 	out  io.Writer
+	// errOut is where the operator reads what the visitor is not shown:
+	// why the fallback was sent.
+	errOut io.Writer
 }
 
 // loop reads lines and sends them until the end of input. Ctrl-C during
@@ -367,6 +371,10 @@ func (c *chat) send(in conversation.Inbound, interrupts <-chan os.Signal) {
 		fmt.Fprintf(c.out, "  (answered by %s)\n", strings.Replace(out.Via, ":", " ", 1))
 	case out.Waiting:
 		fmt.Fprintln(c.out, "  (the conversation is with the team now; the AI agent does not reply)")
+	}
+	if out != nil && out.Fallback {
+		fmt.Fprintf(c.errOut, "causerie: the visitor got the fallback message because %s\n", redact.String(out.FallbackCause))
+		fmt.Fprintln(c.out, "  (the conversation was handed over to the team)")
 	}
 	if out != nil && out.Reply != nil {
 		if cites, ok := out.Reply.Metadata["citations"].([]agent.Citation); ok {

@@ -164,3 +164,31 @@ func TestConversationsListAndResume(t *testing.T) {
 		t.Errorf("migrate into a new directory: %v\n%s", err, out)
 	}
 }
+
+// When the model fails, the visitor reads the fallback and the operator
+// reads why on stderr; the conversation is handed over, as promised.
+func TestChatTellsTheOperatorWhyTheFallbackWasSent(t *testing.T) {
+	srv := agenttest.New(t, agenttest.Step{Status: 401, Error: "Incorrect API key provided: sk-abcdefgh12345678"})
+	t.Setenv("OPENAI_BASE_URL", srv.URL)
+	t.Setenv("OPENAI_API_KEY", "")
+	dir := t.TempDir()
+	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/salon/workspace.yaml")
+	var stdout, stderr bytes.Buffer
+	root := newRoot(&stdout, &stderr)
+	root.SetIn(strings.NewReader("Bonjour\n"))
+	root.SetArgs([]string{"--data-dir", dir, "chat"})
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatalf("chat: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "Désolé, je rencontre un problème technique.") ||
+		!strings.Contains(stdout.String(), "(the conversation was handed over to the team)") {
+		t.Errorf("stdout lacks the fallback and the hand-over:\n%s", stdout.String())
+	}
+	errs := stderr.String()
+	if !strings.Contains(errs, "the visitor got the fallback message because") || !strings.Contains(errs, "401") {
+		t.Errorf("stderr does not give the cause:\n%s", errs)
+	}
+	if strings.Contains(errs, "sk-abcdefgh12345678") || strings.Contains(stdout.String(), "sk-abcdefgh12345678") {
+		t.Errorf("the API key reached the screen:\n%s\n%s", stdout.String(), errs)
+	}
+}
