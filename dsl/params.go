@@ -41,6 +41,8 @@ type param struct {
 	// self: the action renders the value's {{variables}} itself, with the
 	// escaping its place needs; the interpreter renders the others.
 	self bool
+	// ref is the kind of workspace entity the value names (tools.RefTeam…).
+	ref string
 }
 
 // block describes the parameters of a node kind or of an action.
@@ -175,7 +177,7 @@ func actionBlock(name string) (block, bool) {
 	b := block{oneOf: a.OneOf}
 	for _, tp := range a.Params() {
 		p := param{name: tp.Name, typ: paramTypes[tp.Kind], required: tp.Required, enum: tp.Enum, def: tp.Default,
-			self: tp.SelfRendered}
+			self: tp.SelfRendered, ref: tp.Ref}
 		if tp.HasRange {
 			p.min, p.max = tp.Min, tp.Max
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/causerie/causerie/internal/suggest"
 	"github.com/causerie/causerie/store"
+	"github.com/causerie/causerie/tools"
 )
 
 // CheckWorkspace reports what a valid flow refers to that the workspace
@@ -73,7 +74,7 @@ func CheckWorkspace(ctx context.Context, q store.Queries, workspaceID string, f 
 		pp := fmt.Sprintf("nodes[%d].data.parameters", i)
 		ref := func(param, kind string, value any) {
 			v, ok := value.(string)
-			if !ok || strings.TrimSpace(v) == "" || strings.Contains(v, "{{") || knownName(v, names[kind]) {
+			if !ok || strings.TrimSpace(v) == "" || strings.Contains(v, "{{") || tools.Known(v, names[kind]) {
 				return
 			}
 			valid := names[kind]
@@ -93,48 +94,31 @@ func CheckWorkspace(ctx context.Context, q store.Queries, workspaceID string, f 
 		case KindQuestion:
 			ref("field", "contact field", params["field"])
 		}
-		switch action {
-		case "tag_contact":
-			ref("tag", "tag", params["tag"])
-		case "assign":
-			ref("team", "team", params["team"])
-			ref("user", "user", params["user"])
-			ref("ai_agent", "AI agent", params["ai_agent"])
-		case "create_task":
-			ref("assignation", "user or team", params["assignation"])
-		case "update_lifecycle_stage":
-			ref("stage", "lifecycle stage", params["stage"])
-		case "close_conversation":
-			ref("closing_note", "closing note", params["closing_note"])
-		case "update_contact_fields":
-			switch fs := params["fields"].(type) {
-			case map[string]any:
-				for k := range fs {
-					ref("fields."+k, "contact field", k)
-				}
-			case []any:
-				for j, e := range fs {
-					if m, ok := e.(map[string]any); ok {
-						ref(fmt.Sprintf("fields[%d].field", j), "contact field", m["field"])
+		// What each parameter names comes from the action's declaration
+		// (its ref tags).
+		b, _ := actionBlock(action)
+		for _, p := range b.params {
+			switch {
+			case p.typ == pFields:
+				switch fs := params[p.name].(type) {
+				case map[string]any:
+					for k := range fs {
+						ref(p.name+"."+k, "contact field", k)
+					}
+				case []any:
+					for j, e := range fs {
+						if m, ok := e.(map[string]any); ok {
+							ref(fmt.Sprintf("%s[%d].field", p.name, j), "contact field", m["field"])
+						}
 					}
 				}
+			case p.ref != "":
+				ref(p.name, p.ref, params[p.name])
 			}
 		}
 	}
 	c.out.sort()
 	return c.out, nil
-}
-
-// knownName matches a name as the actions do: exactly, or ignoring case,
-// accents and a leading @.
-func knownName(v string, names []string) bool {
-	folded := suggest.Fold(strings.TrimPrefix(strings.TrimSpace(v), "@"))
-	for _, n := range names {
-		if n == v || suggest.Fold(n) == folded {
-			return true
-		}
-	}
-	return false
 }
 
 // displayNames lists users, teams or fields once each, for messages.

@@ -17,9 +17,9 @@ const (
 
 type assignArgs struct {
 	// Team is a name; a list of several is refused with a clear message.
-	Team    oneOrMore `json:"team" jsonschema_description:"Exact name of one team, e.g. \"Équipe de Planification\"."`
-	User    string    `json:"user" jsonschema_description:"Exact name or email of a user (human agent)."`
-	AIAgent string    `json:"ai_agent" jsonschema_description:"Exact name of another AI agent."`
+	Team    oneOrMore `json:"team" ref:"team" jsonschema_description:"Exact name of one team, e.g. \"Équipe de Planification\"."`
+	User    string    `json:"user" ref:"user" jsonschema_description:"Exact name or email of a user (human agent)."`
+	AIAgent string    `json:"ai_agent" ref:"ai_agent" jsonschema_description:"Exact name of another AI agent."`
 	Method  string    `json:"method" jsonschema:"enum=round_robin,enum=least_open,default=round_robin" jsonschema_description:"How to pick a team member (default round_robin)."`
 }
 

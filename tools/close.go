@@ -13,7 +13,7 @@ import (
 const SummaryMessages = 20
 
 type closeArgs struct {
-	ClosingNote string `json:"closing_note" jsonschema_description:"Exact name of an existing closing note, e.g. \"Problème Résolu\"."`
+	ClosingNote string `json:"closing_note" ref:"closing_note" jsonschema_description:"Exact name of an existing closing note, e.g. \"Problème Résolu\"."`
 	Summary     *bool  `json:"summary" jsonschema:"default=true" jsonschema_description:"Write a summary of the conversation (default true)."`
 }
 

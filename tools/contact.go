@@ -41,11 +41,11 @@ type fieldArgs struct {
 }
 
 type stageArgs struct {
-	Stage string `json:"stage" jsonschema:"required" jsonschema_description:"Exact name of an existing lifecycle stage."`
+	Stage string `json:"stage" ref:"stage" jsonschema:"required" jsonschema_description:"Exact name of an existing lifecycle stage."`
 }
 
 type tagArgs struct {
-	Tag    string `json:"tag" jsonschema:"required" jsonschema_description:"Exact name of an existing tag."`
+	Tag    string `json:"tag" ref:"tag" jsonschema:"required" jsonschema_description:"Exact name of an existing tag."`
 	Remove bool   `json:"remove" jsonschema:"default=false"`
 }
 

@@ -42,6 +42,18 @@ func match(ref string, entities []named) (named, bool) {
 	return named{}, false
 }
 
+// Known reports whether v names one of names as the actions match them:
+// exactly, or ignoring case, accents and a leading @.
+func Known(v string, names []string) bool {
+	folded := suggest.Fold(strings.TrimPrefix(strings.TrimSpace(v), "@"))
+	for _, n := range names {
+		if n == v || suggest.Fold(n) == folded {
+			return true
+		}
+	}
+	return false
+}
+
 // names lists entities' display names nearest to ref first, for "valid
 // options" in a failure.
 func names(ref string, entities []named) []string {

@@ -264,7 +264,9 @@ var paramKinds = map[string]ParamKind{
 // Param describes one argument of an action as flows and response rules
 // write it. It is derived from the argument struct: the JSON name, the
 // generated schema (required, enum, minimum, maximum, default) and the
-// field's `param` tag, which names the kind when the schema's type does
+// field's `ref` tag (the workspace entity it names: team, user,
+// user_or_team, ai_agent, stage, tag, closing_note, contact_field), and its
+// `param` tag, which names the kind when the schema's type does
 // not say it ("url", "json", "fields", "addresses", "text"; strings are
 // templates otherwise) and adds "self" when the action renders the
 // field's {{variables}} itself, with the escaping its place needs.
@@ -280,6 +282,28 @@ type Param struct {
 	Default string
 	// SelfRendered: the action renders the value's placeholders itself.
 	SelfRendered bool
+	// Ref is the kind of workspace entity the value names (RefTeam…), ""
+	// for none; a fields parameter names contact fields. Flows and response
+	// rules are checked against the workspace with it at apply.
+	Ref string
+}
+
+// Kinds of workspace entity an argument names, as the `ref` tag of an
+// argument field says.
+const (
+	RefTeam         = "team"
+	RefUser         = "user"
+	RefUserOrTeam   = "user or team"
+	RefAIAgent      = "AI agent"
+	RefStage        = "lifecycle stage"
+	RefTag          = "tag"
+	RefClosingNote  = "closing note"
+	RefContactField = "contact field"
+)
+
+var refTags = map[string]string{
+	"team": RefTeam, "user": RefUser, "user_or_team": RefUserOrTeam, "ai_agent": RefAIAgent,
+	"stage": RefStage, "tag": RefTag, "closing_note": RefClosingNote, "contact_field": RefContactField,
 }
 
 func paramsOf(t reflect.Type, s *jsonschema.Schema) ([]Param, error) {
@@ -321,6 +345,11 @@ func paramsOf(t reflect.Type, s *jsonschema.Schema) ([]Param, error) {
 		}
 		if prop.Default != nil {
 			p.Default = fmt.Sprint(prop.Default)
+		}
+		if tag := f.Tag.Get("ref"); tag != "" {
+			if p.Ref = refTags[tag]; p.Ref == "" {
+				return nil, fmt.Errorf("argument %s: unknown ref %q", name, tag)
+			}
 		}
 		if tag := f.Tag.Get("param"); tag != "" {
 			for _, opt := range strings.Split(tag, ",") {
@@ -373,4 +402,43 @@ func compile(name string, raw []byte) (*sjs.Schema, error) {
 		return nil, err
 	}
 	return c.Compile(url)
+}
+
+// ArgProblem is one thing wrong in arguments given ahead of a run (a
+// response rule's, at apply): the argument's path ("priorite",
+// "fields/0/value"), what is wrong and, when known, the valid values.
+type ArgProblem struct {
+	Path    string
+	Message string
+	Valid   []string
+}
+
+// Check validates args against the action's schema as Execute will, so a
+// response rule's arguments are refused at apply rather than at the
+// visitor's message. An enum names its valid values.
+func (a *Action) Check(args map[string]any) []ArgProblem {
+	var out []ArgProblem
+	reported := map[string]bool{}
+	for _, p := range a.params {
+		v, ok := args[p.Name]
+		s, isText := v.(string)
+		if !ok || len(p.Enum) == 0 || !isText || slices.Contains(p.Enum, s) || strings.Contains(s, "{{") {
+			continue
+		}
+		out = append(out, ArgProblem{Path: p.Name, Message: fmt.Sprintf("%q is not a valid %s", s, p.Name), Valid: p.Enum})
+		reported[p.Name] = true
+	}
+	raw, err := json.Marshal(args)
+	if err != nil {
+		return append(out, ArgProblem{Message: err.Error()})
+	}
+	for _, line := range validateArgs(a.schema, raw) {
+		path, msg, _ := strings.Cut(line, ": ")
+		path = strings.TrimPrefix(path, "/")
+		if top, _, _ := strings.Cut(path, "/"); reported[top] {
+			continue
+		}
+		out = append(out, ArgProblem{Path: path, Message: msg})
+	}
+	return out
 }

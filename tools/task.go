@@ -22,7 +22,7 @@ func createTask() *Action {
 type taskArgs struct {
 	Title       string `json:"title" param:"self" jsonschema_description:"What to do, e.g. \"Rappeler la cliente pour confirmer le rendez-vous\"."`
 	Description string `json:"description" param:"self"`
-	Assignation string `json:"assignation" jsonschema_description:"Exact name of the user or team to assign the task to."`
+	Assignation string `json:"assignation" ref:"user_or_team" jsonschema_description:"Exact name of the user or team to assign the task to."`
 	Priorite    string `json:"priorite" jsonschema:"enum=haute,enum=normale,enum=basse,default=normale"`
 }
 

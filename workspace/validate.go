@@ -253,14 +253,41 @@ func (d *decoder) validate(f *File) {
 	}{{"closing_notes", "closing note", f.ClosingNotes}, {"tags", "tag", f.Tags}, {"classifications", "classification", f.Classifications}} {
 		d.names(l.kind, len(l.list), func(i int) (string, string) { return l.list[i].Name, fmt.Sprintf("%s[%d]", l.key, i) })
 	}
-	d.responseRules(f.ResponseRules)
+	d.responseRules(f.ResponseRules, entityNames(f))
+}
+
+// entityNames lists what the file defines, by the kind of entity an
+// action argument names (tools.RefTeam…).
+func entityNames(f *File) map[string][]string {
+	refs := map[string][]string{}
+	for _, u := range f.Users {
+		refs[tools.RefUser] = append(refs[tools.RefUser], u.Name, u.Email)
+	}
+	for _, t := range f.Teams {
+		refs[tools.RefTeam] = append(refs[tools.RefTeam], t.Name)
+	}
+	refs[tools.RefUserOrTeam] = append(slices.Clone(refs[tools.RefTeam]), refs[tools.RefUser]...)
+	for _, a := range f.AIAgents {
+		refs[tools.RefAIAgent] = append(refs[tools.RefAIAgent], a.Name)
+	}
+	refs[tools.RefStage] = slices.Clone(f.LifecycleStages)
+	for _, l := range f.Tags {
+		refs[tools.RefTag] = append(refs[tools.RefTag], l.Name)
+	}
+	for _, l := range f.ClosingNotes {
+		refs[tools.RefClosingNote] = append(refs[tools.RefClosingNote], l.Name)
+	}
+	for _, cf := range f.ContactFields {
+		refs[tools.RefContactField] = append(refs[tools.RefContactField], cf.ID, cf.Name)
+	}
+	return refs
 }
 
 // matchModes are the match modes of response rules (dsl.MatchModes; not
 // imported, to keep workspace files free of the flow runtime).
 var matchModes = []string{"contains", "exact", "regex"}
 
-func (d *decoder) responseRules(rules []ResponseRule) {
+func (d *decoder) responseRules(rules []ResponseRule, refs map[string][]string) {
 	d.names("response rule", len(rules), func(i int) (string, string) { return rules[i].Name, fmt.Sprintf("response_rules[%d].name", i) })
 	names := tools.Names()
 	for i, r := range rules {
@@ -309,8 +336,10 @@ func (d *decoder) responseRules(rules []ResponseRule) {
 				keys = append(keys, k)
 			}
 			slices.Sort(keys)
+			misnamed := false
 			for _, k := range keys {
 				if !slices.Contains(valid, k) {
+					misnamed = true
 					msg := fmt.Sprintf("%s has no argument %q", a.Action, k)
 					if c := suggest.Close(k, valid); c != "" {
 						msg += fmt.Sprintf(" (did you mean %q?)", c)
@@ -318,7 +347,52 @@ func (d *decoder) responseRules(rules []ResponseRule) {
 					d.at(ap+".args."+k, "%s; its arguments: %s", msg, strings.Join(valid, ", "))
 				}
 			}
+			if !misnamed { // the values are checked once the names are right
+				d.ruleArgs(ap, act, a.Args, refs)
+			}
 		}
+	}
+}
+
+// ruleArgs checks a rule action's argument values as a flow's action block
+// is checked: against the action's schema (what Execute would refuse at
+// the visitor's message) and, for the arguments that name a workspace
+// entity, against the file. Values with {{variables}} are known only at
+// run time.
+func (d *decoder) ruleArgs(ap string, act *tools.Action, args map[string]any, refs map[string][]string) {
+	for _, pr := range act.Check(args) {
+		path := ap + ".args"
+		if pr.Path != "" {
+			path += "." + strings.ReplaceAll(pr.Path, "/", ".")
+		}
+		msg := pr.Message
+		if len(pr.Valid) > 0 {
+			v, _ := args[pr.Path].(string)
+			if c := suggest.Close(v, pr.Valid); c != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", c)
+			}
+			msg += "; valid: " + strings.Join(pr.Valid, ", ")
+		}
+		d.at(path, "%s", msg)
+	}
+	for _, p := range act.Params() {
+		if p.Ref == "" {
+			continue
+		}
+		v, ok := args[p.Name].(string)
+		if !ok || strings.TrimSpace(v) == "" || strings.Contains(v, "{{") || tools.Known(v, refs[p.Ref]) {
+			continue
+		}
+		valid := refs[p.Ref]
+		msg := fmt.Sprintf("%q is not a %s of this workspace", v, p.Ref)
+		if c := suggest.Close(v, valid); c != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", c)
+		}
+		if len(valid) == 0 {
+			d.at(ap+".args."+p.Name, "%s; the file defines none", msg)
+			continue
+		}
+		d.at(ap+".args."+p.Name, "%s; valid: %s", msg, suggest.List(suggest.Nearest(v, valid), 10))
 	}
 }
 

@@ -114,6 +114,16 @@ func TestParseNewUserMistakes(t *testing.T) {
 			want: `ws.yaml:5:5: workspace.settings.fallback_messages.french: "french" is not a language code; use a two-letter code such as fr or en`,
 		},
 		{
+			name: "a rule action's value outside its enum",
+			src:  head + "response_rules:\n  - name: Devis\n    keywords: [devis]\n    reply: On vous rappelle.\n    actions:\n      - action: create_task\n        args: {title: Rappeler, priorite: urgente}\n",
+			want: `ws.yaml:10:9: response_rules[0].actions[0].args.priorite: "urgente" is not a valid priorite; valid: haute, normale, basse`,
+		},
+		{
+			name: "a rule action naming nobody of the workspace",
+			src:  head + "teams:\n  - name: Ventes\nresponse_rules:\n  - name: Devis\n    keywords: [devis]\n    reply: On vous rappelle.\n    actions:\n      - action: create_task\n        args: {title: Rappeler, assignation: Commerciale}\n",
+			want: `ws.yaml:12:9: response_rules[0].actions[0].args.assignation: "Commerciale" is not a user or team of this workspace; valid: "Ventes"`,
+		},
+		{
 			name: "missing slug",
 			src:  "workspace:\n  name: Salon\n",
 			want: "ws.yaml:1:1: workspace.slug: missing: every workspace file needs `workspace.slug` (lower-case letters, digits and dashes), its key in the store",
