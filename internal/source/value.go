@@ -43,7 +43,6 @@ func (d *Decoder) value(n ast.Node, path string) ast.Node {
 		case *ast.TagNode:
 			n = v.Value
 		case *ast.AnchorNode:
-			d.broken[path] = true
 			d.add(v, path, nil, "anchors (&%s) are not supported in %s; write the value out where it is needed", anchorName(v.Name), d.opts.Kind)
 			n = v.Value
 		case *ast.AliasNode:
@@ -99,6 +98,7 @@ func (d *Decoder) key(mv *ast.MappingValueNode, path string) (string, bool) {
 	}
 	switch k := k.(type) {
 	case *ast.MergeKeyNode:
+		d.broken[path] = true // what it would have brought is not missing
 		d.add(k, path, nil, "merge keys (<<) are not supported in %s; write the keys out", d.opts.Kind)
 		return "", false
 	case ast.ScalarNode:
@@ -206,7 +206,8 @@ func (d *Decoder) decodeStruct(n ast.Node, path string, v reflect.Value, depth i
 	t := v.Type()
 	values, ok := mapping(n)
 	if !ok {
-		if i := shorthandField(t); i >= 0 {
+		if _, scalar := n.(ast.ScalarNode); scalar && shorthandField(t) >= 0 {
+			i := shorthandField(t)
 			d.decode(n, join(path, keyOf(t.Field(i))), v.Field(i), depth)
 			return
 		}
