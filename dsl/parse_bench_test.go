@@ -73,3 +73,27 @@ func BenchmarkParseLargeFlow(b *testing.B) {
 		})
 	}
 }
+
+// The same flow written as JSON and as YAML parses to the same Flow.
+func TestParseJSONAndYAMLAgree(t *testing.T) {
+	doc := largeFlow(40).JSON()
+	var tree any
+	if err := yaml.Unmarshal(doc, &tree); err != nil {
+		t.Fatal(err)
+	}
+	yamlDoc, err := yaml.Marshal(tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromJSON, err := dsl.Check("large.json", doc, dsl.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromYAML, err := dsl.Check("large.yaml", yamlDoc, dsl.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := string(fromJSON.JSON()), string(fromYAML.JSON()); a != b || a != string(doc) {
+		t.Errorf("JSON and YAML parse differently:\n%s\n---\n%s", a, b)
+	}
+}
