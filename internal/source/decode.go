@@ -46,7 +46,7 @@ type Decoder struct {
 	opts     Options
 	json     bool
 	problems Problems
-	pos      map[string]token.Position
+	pos      map[string]pos
 	// suggested holds paths an unknown key was probably meant for, and
 	// broken the paths whose value was refused (wrong kind, alias…): a
 	// "missing" problem there would repeat what was already said.
@@ -67,13 +67,13 @@ func Decode(file string, data []byte, v any, opts Options) (*Decoder, error) {
 	if opts.Kind == "" {
 		opts.Kind = "this file"
 	}
-	d := &Decoder{file: file, opts: opts, json: isJSON(file, data), pos: map[string]token.Position{},
+	d := &Decoder{file: file, opts: opts, json: isJSON(file, data),
 		suggested: map[string]bool{}, broken: map[string]bool{}}
 	body, err := d.parse(data)
 	if err != nil {
 		return d, err
 	}
-	d.pos[""] = token.Position{Line: 1, Column: 1} // problems of the whole file point at its start
+	d.pos[""] = pos{1, 1} // problems of the whole file point at its start
 	d.decode(body, "", reflect.ValueOf(v).Elem(), 0)
 	return d, nil
 }
@@ -106,6 +106,7 @@ func (d *Decoder) parse(data []byte) (ast.Node, error) {
 		}
 	}
 	tokens := lexer.Tokenize(string(data))
+	d.pos = map[string]pos{}
 	if tk := tooDeep(tokens); tk != nil {
 		return fatal(Problem{Line: tk.Position.Line, Column: tk.Position.Column, Message: deepMessage})
 	}
@@ -172,8 +173,8 @@ func tooDeep(tokens token.Tokens) *token.Token {
 // add records a problem at node n (or, without a position, at path).
 func (d *Decoder) add(n ast.Node, path string, valid []string, format string, args ...any) {
 	p := Problem{File: d.file, Path: path, Message: fmt.Sprintf(format, args...), Valid: valid}
-	if pos, ok := position(n); ok {
-		p.Line, p.Column = pos.Line, pos.Column
+	if at, ok := position(n); ok {
+		p.Line, p.Column = int(at.line), int(at.col)
 	} else {
 		p = d.Locate(p)
 	}
@@ -190,8 +191,8 @@ func (d *Decoder) Locate(p Problem) Problem {
 	}
 	p.File = d.file
 	for q := p.Path; ; {
-		if pos, ok := d.pos[q]; ok {
-			p.Line, p.Column = pos.Line, pos.Column
+		if at, ok := d.pos[q]; ok {
+			p.Line, p.Column = int(at.line), int(at.col)
 			return p
 		}
 		if q == "" {

@@ -15,16 +15,19 @@ import (
 
 // position is where node n starts: its first token (for a block mapping,
 // the parser's, its first colon).
-func position(n ast.Node) (token.Position, bool) {
+func position(n ast.Node) (pos, bool) {
 	if n == nil {
-		return token.Position{}, false
+		return pos{}, false
 	}
 	tk := n.GetToken()
 	if tk == nil || tk.Position == nil {
-		return token.Position{}, false
+		return pos{}, false
 	}
-	return *tk.Position, true
+	return pos{int32(tk.Position.Line), int32(tk.Position.Column)}, true
 }
+
+// pos is a line and a column, 1-based.
+type pos struct{ line, col int32 }
 
 func join(path, key string) string {
 	if path == "" {
@@ -119,8 +122,8 @@ func (d *Decoder) place(mv *ast.MappingValueNode, path string) {
 			atKey = true // a whole mapping or list is found by its key
 		}
 	}
-	if pos, ok := position(mv.Key); ok && atKey {
-		d.pos[path] = pos
+	if at, ok := position(mv.Key); ok && atKey {
+		d.pos[path] = at
 	}
 }
 
@@ -130,8 +133,8 @@ func (d *Decoder) decode(n ast.Node, path string, v reflect.Value, depth int) {
 		return
 	}
 	if _, seen := d.pos[path]; !seen {
-		if pos, ok := position(n); ok {
-			d.pos[path] = pos
+		if at, ok := position(n); ok {
+			d.pos[path] = at
 		}
 	}
 	if _, isNull := n.(*ast.NullNode); isNull {
@@ -300,8 +303,8 @@ func (d *Decoder) anyValue(n ast.Node, path string, depth int, record bool) any 
 		return nil
 	}
 	if _, seen := d.pos[path]; !seen && record {
-		if pos, ok := position(n); ok {
-			d.pos[path] = pos
+		if at, ok := position(n); ok {
+			d.pos[path] = at
 		}
 	}
 	if depth >= MaxDepth {
