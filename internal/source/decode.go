@@ -131,7 +131,7 @@ func (d *Decoder) parse(data []byte) (ast.Node, error) {
 	return docs[0], nil
 }
 
-const deepMessage = "the values are nested more than 100 levels deep; flatten them"
+var deepMessage = fmt.Sprintf("the values are nested more than %d levels deep; flatten them", MaxDepth)
 
 // tooDeep returns the token at which the nesting of mappings and lists
 // exceeds MaxDepth, or nil. It looks at tokens, so that the parser, whose

@@ -142,7 +142,7 @@ func (d *Decoder) decode(n ast.Node, path string, v reflect.Value, depth int) {
 	}
 	if depth >= MaxDepth {
 		d.broken[path] = true
-		d.add(n, path, nil, deepMessage)
+		d.add(n, path, nil, "%s", deepMessage)
 		return
 	}
 	switch v.Kind() {
@@ -309,7 +309,7 @@ func (d *Decoder) anyValue(n ast.Node, path string, depth int, record bool) any 
 	}
 	if depth >= MaxDepth {
 		d.broken[path] = true
-		d.add(n, path, nil, deepMessage)
+		d.add(n, path, nil, "%s", deepMessage)
 		return nil
 	}
 	switch x := n.(type) {
