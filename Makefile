@@ -22,6 +22,8 @@ test:
 	# what Validate accepts Compile and the interpreter run).
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime 10s -fuzzminimizetime 1s ./dsl
 	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime 10s -fuzzminimizetime 1s ./dsl
+	# The one decoder of the files users write: no panic on any input.
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 10s -fuzzminimizetime 1s ./internal/source
 	missing=0
 	for backend in sqlite postgres; do
 		if [[ -f "$$conf/$$backend" ]]; then cat "$$conf/$$backend"; else

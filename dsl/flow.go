@@ -3,6 +3,8 @@ package dsl
 import (
 	"encoding/json"
 	"slices"
+
+	"github.com/causerie/causerie/internal/source"
 )
 
 // Flow is a flow document.
@@ -33,10 +35,9 @@ type Flow struct {
 	Nodes []Node `json:"nodes"`
 	Edges []Edge `json:"edges"`
 
-	// file and pos locate parsed values for problems (see Parse).
-	file   string
-	pos    map[string]Pos
-	broken map[string]bool
+	// src locates parsed values for problems (see Parse); nil for a flow
+	// built in Go.
+	src *source.Decoder
 }
 
 // IsEnabled reports whether the flow is on (the default).
@@ -126,9 +127,6 @@ const (
 var defaultHandles = []string{"", "next", "default", "success", "out"}
 
 func isDefaultHandle(h string) bool { return slices.Contains(defaultHandles, h) }
-
-// Pos is a position in a flow file, 1-based.
-type Pos struct{ Line, Column int }
 
 // JSON is the flow as a JSON document, as the store keeps it.
 func (f *Flow) JSON() []byte {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/causerie/causerie/dsl"
+	"github.com/causerie/causerie/internal/source"
 )
 
 // seedFiles are the fuzzer's starting corpus: the example flows, the
@@ -34,7 +35,7 @@ func seedFiles(f *testing.F) [][]byte {
 // accepts Compile must accept.
 func checkAll(t *testing.T, name string, data []byte) {
 	f, err := dsl.Parse(name, data)
-	var ps dsl.Problems
+	var ps source.Problems
 	if err != nil && !errors.As(err, &ps) {
 		t.Fatalf("Parse returned %T, not Problems: %v", err, err)
 	}

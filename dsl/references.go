@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/causerie/causerie/internal/source"
 	"github.com/causerie/causerie/internal/suggest"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/tools"
@@ -16,7 +17,7 @@ import (
 // ignoring case, accents and a leading @). Names written with
 // {{variables}} are only known at run time and are not checked. The
 // error is for the store.
-func CheckWorkspace(ctx context.Context, q store.Queries, workspaceID string, f *Flow) (Problems, error) {
+func CheckWorkspace(ctx context.Context, q store.Queries, workspaceID string, f *Flow) (source.Problems, error) {
 	ws, err := q.GetWorkspace(ctx, workspaceID)
 	if err != nil {
 		return nil, err
@@ -117,7 +118,7 @@ func CheckWorkspace(ctx context.Context, q store.Queries, workspaceID string, f 
 			}
 		}
 	}
-	c.out.sort()
+	c.out.Sort()
 	return c.out, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/causerie/causerie/internal/source"
 	"github.com/causerie/causerie/internal/suggest"
 	"github.com/causerie/causerie/tools"
 )
@@ -33,7 +34,7 @@ var (
 // without an edge, unreachable nodes, loops with no way to an end, unknown
 // variables in templates and expressions, and non-https URLs in
 // production. Each problem names the node and the field path.
-func Validate(f *Flow, opts Options) Problems {
+func Validate(f *Flow, opts Options) source.Problems {
 	v := &validator{f: f, opts: opts, p: &problems{f: f}, nodeAt: map[string]int{}}
 	v.header()
 	v.nodes()
@@ -41,7 +42,7 @@ func Validate(f *Flow, opts Options) Problems {
 	v.params()
 	v.edges()
 	v.graph()
-	v.p.out.sort()
+	v.p.out.Sort()
 	return v.p.out
 }
 
@@ -57,7 +58,7 @@ type validator struct {
 }
 
 func (v *validator) missing(node, path, format string, args ...any) {
-	if v.f.broken[path] {
+	if v.f.src.Reported(path) {
 		return
 	}
 	v.p.add(node, path, "missing: "+format, args...)
@@ -107,7 +108,7 @@ func (v *validator) header() {
 			v.p.add("", fmt.Sprintf("exit_words[%d]", i), "an exit word cannot be empty")
 		}
 	}
-	if len(f.Nodes) == 0 && !v.f.broken["nodes"] {
+	if len(f.Nodes) == 0 && !v.f.src.Reported("nodes") {
 		v.missing("", "nodes", "a flow needs nodes: at least one step and an end node")
 	}
 }
@@ -647,4 +648,23 @@ func paramText(params map[string]any, name, def string) string {
 func unknownNames(unknown, known []string) error {
 	u := unknown[0]
 	return fmt.Errorf("unknown variable %q%s; known: %s", u, didYouMean(u, known), suggest.List(suggest.Nearest(u, known), 10))
+}
+
+// describe says what a parameter value is, in JSON's words.
+func describe(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return fmt.Sprintf("the text %q", x)
+	case float64:
+		return fmt.Sprintf("the number %g", x)
+	case bool:
+		return fmt.Sprintf("%t", x)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
 }

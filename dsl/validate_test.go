@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"github.com/causerie/causerie/dsl"
+	"github.com/causerie/causerie/internal/source"
 )
 
-func problemsOf(t *testing.T, name, src string, opts dsl.Options) dsl.Problems {
+func problemsOf(t *testing.T, name, src string, opts dsl.Options) source.Problems {
 	t.Helper()
 	_, err := dsl.Check(name, []byte(src), opts)
-	var ps dsl.Problems
+	var ps source.Problems
 	if err != nil && !errors.As(err, &ps) {
 		t.Fatalf("Check: %v", err)
 	}
@@ -74,7 +75,7 @@ func TestSeed004BlocksVerbatim(t *testing.T) {
 // naming the place, the node and the field.
 func TestBrokenFlowOneMessagePerProblem(t *testing.T) {
 	_, err := dsl.Load("testdata/broken.json", dsl.Options{})
-	var ps dsl.Problems
+	var ps source.Problems
 	if !errors.As(err, &ps) {
 		t.Fatalf("Load = %v, want Problems", err)
 	}
@@ -190,7 +191,7 @@ func TestValidateOneProblemEach(t *testing.T) {
 				t.Fatalf("%d problems, want 1:\n%v", len(ps), ps)
 			}
 			p := ps[0]
-			if p.NodeID != tc.node || p.Path != tc.path || !strings.Contains(p.Message, tc.message) || p.Line == 0 {
+			if p.Node != tc.node || p.Path != tc.path || !strings.Contains(p.Message, tc.message) || p.Line == 0 {
 				t.Errorf("got %s\nwant node %q, path %s, message containing %q, with a line", p, tc.node, tc.path, tc.message)
 			}
 		})

@@ -14,7 +14,7 @@ import (
 	"github.com/causerie/causerie/agent"
 	"github.com/causerie/causerie/agent/agenttest"
 	"github.com/causerie/causerie/evals"
-	"github.com/causerie/causerie/internal/yamlfile"
+	"github.com/causerie/causerie/internal/source"
 )
 
 var ctx = context.Background()
@@ -213,7 +213,7 @@ cases:
       sate: {}
 `), 0o644)
 	_, err := evals.Load(bad)
-	var ps yamlfile.Problems
+	var ps source.Problems
 	if !errors.As(err, &ps) {
 		t.Fatalf("err = %v", err)
 	}

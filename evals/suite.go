@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/causerie/causerie/internal/yamlfile"
+	"github.com/causerie/causerie/internal/source"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/tools"
 )
@@ -227,7 +227,10 @@ func Load(path string) (*Suite, error) {
 		return nil, fmt.Errorf("read suite: %w", err)
 	}
 	var s Suite
-	d, err := yamlfile.Decode(path, data, &s)
+	d, err := source.Decode(path, data, &s, source.Options{
+		Kind:  "a suite file",
+		Empty: "a suite file names its workspace, agent and cases",
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +255,7 @@ func (s *Suite) Path(p string) string {
 
 var roles = []string{string(store.RoleVisitor), string(store.RoleAIAgent), string(store.RoleHuman), string(store.RoleSystem)}
 
-func (s *Suite) validate(d *yamlfile.Decoder) {
+func (s *Suite) validate(d *source.Decoder) {
 	if s.Workspace == "" {
 		d.Missing("workspace", "the workspace file the cases run against, relative to this file")
 	} else if _, err := os.Stat(s.Path(s.Workspace)); err != nil {
@@ -372,7 +375,7 @@ func (s *Suite) validate(d *yamlfile.Decoder) {
 	}
 }
 
-func checkAssignee(d *yamlfile.Decoder, path string, a *Assignee) {
+func checkAssignee(d *source.Decoder, path string, a *Assignee) {
 	if a == nil {
 		return
 	}

@@ -24,7 +24,7 @@ func Load(path string) (*File, error) {
 }
 
 // Parse decodes and validates a workspace file; name is the file name
-// used in messages. On failure the error is Problems, listing every
+// used in messages. On failure the error is source.Problems, listing every
 // problem found.
 func Parse(name string, data []byte) (*File, error) {
 	var f File

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/causerie/causerie/internal/source"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/store/storetest"
 	"github.com/causerie/causerie/workspace"
@@ -20,10 +21,10 @@ var ctx = context.Background()
 
 var examples = []string{"../examples/salon/workspace.yaml", "../examples/support/workspace.yaml"}
 
-func problems(t *testing.T, src string) workspace.Problems {
+func problems(t *testing.T, src string) source.Problems {
 	t.Helper()
 	_, err := workspace.Parse("ws.yaml", []byte(src))
-	var ps workspace.Problems
+	var ps source.Problems
 	if !errors.As(err, &ps) {
 		t.Fatalf("Parse = %v, want Problems", err)
 	}
@@ -46,12 +47,12 @@ func TestParseNewUserMistakes(t *testing.T) {
 		{
 			name: "unknown key",
 			src:  head + "users:\n  - email: marie@salon.fr\n    nom: Marie\n",
-			want: `ws.yaml:6:5: users[0].nom: unknown key "nom" (did you mean "name"?); valid keys here: email, name, availability`,
+			want: `ws.yaml:6:5: users[0].nom: unknown key "nom" (did you mean "name"?) (valid: email, name, availability)`,
 		},
 		{
 			name: "misspelt key",
 			src:  head + "teams:\n  - name: Ventes\n    member: []\n",
-			want: `ws.yaml:6:5: teams[0].member: unknown key "member" (did you mean "members"?); valid keys here: name, members`,
+			want: `ws.yaml:6:5: teams[0].member: unknown key "member" (did you mean "members"?) (valid: name, members)`,
 		},
 		{
 			name: "team member who is not a user",

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/causerie/causerie/dsl"
+	"github.com/causerie/causerie/internal/source"
 	"github.com/causerie/causerie/store"
 )
 
@@ -57,7 +58,7 @@ func newFlowValidate() *cobra.Command {
 			for _, path := range files {
 				p, err := loadFlow(path, prod)
 				if err != nil {
-					var ps dsl.Problems
+					var ps source.Problems
 					if !errors.As(err, &ps) {
 						return err
 					}
@@ -222,10 +223,10 @@ them, or none when anything is wrong.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			var flows []*dsl.Flow
-			var all dsl.Problems
+			var all source.Problems
 			for _, path := range files {
 				f, err := dsl.Load(path, dsl.Options{Production: production()})
-				var ps dsl.Problems
+				var ps source.Problems
 				switch {
 				case errors.As(err, &ps):
 					all = append(all, ps...)

@@ -17,17 +17,17 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/causerie/causerie/internal/source"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/store/postgres"
 	"github.com/causerie/causerie/store/sqlite"
-	"github.com/causerie/causerie/workspace"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := newRoot(os.Stdout, os.Stderr).ExecuteContext(ctx); err != nil {
-		var problems workspace.Problems
+		var problems source.Problems
 		if errors.As(err, &problems) {
 			fmt.Fprintln(os.Stderr, "causerie:", problems.Error())
 		} else {

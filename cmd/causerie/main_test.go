@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/causerie/causerie/internal/source"
 	"github.com/causerie/causerie/store/storetest"
-	"github.com/causerie/causerie/workspace"
 )
 
 // run runs the CLI in-process with args and returns its output.
@@ -76,7 +76,7 @@ func TestApplyMalformedFileChangesNothing(t *testing.T) {
 			os.WriteFile(bad, []byte(strings.Replace(before, "  - name: Équipe des Ventes\n    members:\n",
 				"  - name: Équipe des Ventes\n    membres: []\n    members:\n      - paul@salon-elegance.fr\n", 1)), 0o644)
 			_, err := run(t, append(flags, "apply", "-f", bad)...)
-			var ps workspace.Problems
+			var ps source.Problems
 			if !errors.As(err, &ps) || len(ps) != 2 {
 				t.Fatalf("apply of a bad file = %v, want 2 problems", err)
 			}
