@@ -112,7 +112,7 @@ func TestParseNewUserMistakes(t *testing.T) {
 		{
 			name: "fallback message for a bad language code",
 			src:  "workspace:\n  slug: salon\n  name: Salon\n  settings:\n    fallback_messages:\n      french: Un instant.\n",
-			want: `ws.yaml:5:5: workspace.settings.fallback_messages.french: "french" is not a language code; use a two-letter code such as fr or en`,
+			want: `ws.yaml:6:15: workspace.settings.fallback_messages.french: "french" is not a language code; use a two-letter code such as fr or en`,
 		},
 		{
 			name: "a rule action's value outside its enum",
