@@ -39,7 +39,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	res, err := workspace.Apply(ctx, s, f)
+	res, err := workspace.Apply(ctx, s, f, workspace.ApplyOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return

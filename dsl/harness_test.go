@@ -50,7 +50,7 @@ func newHarness(t testing.TB, s store.Store, su setup) *harness {
 	}
 	wf.Workspace.Slug = storetest.Name(wf.Workspace.Slug)
 	wf.Workspace.Settings.HTTPAllowlist = su.allow
-	res, err := workspace.Apply(ctx, s, wf)
+	res, err := workspace.Apply(ctx, s, wf, workspace.ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

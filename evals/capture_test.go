@@ -31,7 +31,7 @@ func TestCaptureRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := workspace.Apply(ctx, s, f)
+	res, err := workspace.Apply(ctx, s, f, workspace.ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

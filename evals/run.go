@@ -150,7 +150,7 @@ func prepare(ctx context.Context, s *Suite, opts Options, dir string) (*suiteRun
 		return nil, err
 	}
 	defer st.Close()
-	res, err := workspace.Apply(ctx, st, f)
+	res, err := workspace.Apply(ctx, st, f, workspace.ApplyOptions{})
 	if err != nil {
 		return nil, err
 	}

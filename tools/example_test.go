@@ -22,7 +22,7 @@ func ExampleCatalogue_Execute() {
 	s, _ := sqlite.Open(ctx, filepath.Join(dir, "causerie.db"))
 	defer s.Close()
 	f, _ := workspace.Load("../examples/salon/workspace.yaml")
-	res, _ := workspace.Apply(ctx, s, f)
+	res, _ := workspace.Apply(ctx, s, f, workspace.ApplyOptions{})
 	contact := &store.Contact{WorkspaceID: res.Workspace.ID, Name: "Camille"}
 	_ = s.CreateContact(ctx, contact)
 

@@ -31,38 +31,54 @@ type Change struct {
 
 func (c Change) String() string { return fmt.Sprintf("%s %s %q", c.Op, c.Kind, c.Name) }
 
-// Result says what Apply did.
+// Result says what Apply did (or, in a dry run, would do).
 type Result struct {
 	Workspace *store.Workspace
 	Changes   []Change
+	// Dangling lists what a forced apply left pointing at something it
+	// deleted.
+	Dangling []string
+	// DryRun: nothing was applied.
+	DryRun bool
+	// Refused, in a dry run without Force, is why the apply would be
+	// refused.
+	Refused *InUseError
 }
 
 // Apply makes the workspace named by f.Workspace.Slug match f: it creates
 // the workspace if needed, creates and updates what the file lists, and
-// deletes what it no longer lists. It runs in one transaction: on error
-// nothing changed. Applying the same file twice changes nothing the
-// second time.
-func Apply(ctx context.Context, s store.Store, f *File) (*Result, error) {
+// deletes what it no longer lists — unless an enabled flow, an AI agent's
+// instructions or an open conversation still uses it (an *InUseError
+// lists them; opts.Force deletes anyway). Conversations assigned to a
+// deleted user or team are unassigned, with an event. It runs in one
+// transaction: on error, or in a dry run, nothing changed. Applying the
+// same file twice changes nothing the second time.
+func Apply(ctx context.Context, s store.Store, f *File, opts ApplyOptions) (*Result, error) {
 	var res *Result
 	err := s.InTx(ctx, func(q store.Queries) error {
-		a := &applier{q: q, f: f, res: &Result{}}
+		a := &applier{q: q, f: f, opts: opts, res: &Result{DryRun: opts.DryRun}}
 		if err := a.run(ctx); err != nil {
 			return err
 		}
 		res = a.res
+		if opts.DryRun {
+			return errDryRun
+		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errDryRun) {
 		return nil, fmt.Errorf("apply workspace %q (nothing was changed): %w", f.Workspace.Slug, err)
 	}
 	return res, nil
 }
 
 type applier struct {
-	q   store.Queries
-	f   *File
-	res *Result
-	ws  *store.Workspace
+	q    store.Queries
+	f    *File
+	opts ApplyOptions
+	res  *Result
+	ws   *store.Workspace
+	was  *before
 }
 
 func (a *applier) note(op Op, kind, name string) {
@@ -128,6 +144,9 @@ func (a *applier) run(ctx context.Context) error {
 	}
 	a.ws = ws
 	wsID := ws.ID
+	if err := a.snapshot(ctx); err != nil {
+		return err
+	}
 
 	users, err := q.ListUsers(ctx, wsID)
 	if err != nil {
@@ -329,7 +348,7 @@ func (a *applier) run(ctx context.Context) error {
 		}
 	}
 	a.res.Workspace = ws
-	return nil
+	return a.dependents(ctx)
 }
 
 func availability(u User) store.Availability {

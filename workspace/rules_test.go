@@ -62,7 +62,7 @@ func TestApplyResponseRules(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		f := mustLoad(t, examples[0])
 		f.Workspace.Slug = storetest.Name("salon")
-		if _, err := workspace.Apply(ctx, s, f); err != nil {
+		if _, err := workspace.Apply(ctx, s, f, workspace.ApplyOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		ws, err := s.GetWorkspaceBySlug(ctx, f.Workspace.Slug)
@@ -86,7 +86,7 @@ func TestApplyResponseRules(t *testing.T) {
 		f.ResponseRules[0].Enabled = &off
 		f.ResponseRules[1].Reply = "12 rue des Lilas."
 		f.ResponseRules = f.ResponseRules[:2]
-		res, err := workspace.Apply(ctx, s, f)
+		res, err := workspace.Apply(ctx, s, f, workspace.ApplyOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

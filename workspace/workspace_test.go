@@ -249,7 +249,7 @@ func TestApplyExportRoundTrip(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		for _, path := range examples {
 			f := mustLoad(t, path)
-			res, err := workspace.Apply(ctx, s, f)
+			res, err := workspace.Apply(ctx, s, f, workspace.ApplyOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -264,7 +264,7 @@ func TestApplyExportRoundTrip(t *testing.T) {
 			if d := cmp.Diff(normalise(f), normalise(back), cmpopts.EquateEmpty()); d != "" {
 				t.Errorf("%s: export differs from the file (-file +export):\n%s", path, d)
 			}
-			res, err = workspace.Apply(ctx, s, back)
+			res, err = workspace.Apply(ctx, s, back, workspace.ApplyOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -281,7 +281,7 @@ func TestApplyExportRoundTrip(t *testing.T) {
 func TestApplyUpdatesAndDeletes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		f := mustLoad(t, examples[0])
-		if _, err := workspace.Apply(ctx, s, f); err != nil {
+		if _, err := workspace.Apply(ctx, s, f, workspace.ApplyOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		ws, err := s.GetWorkspaceBySlug(ctx, "salon")
@@ -298,7 +298,7 @@ func TestApplyUpdatesAndDeletes(t *testing.T) {
 		g.LifecycleStages = append(g.LifecycleStages, "Client Fidèle")
 		g.ClosingNotes[2].Name = "Abandon"
 		g.Workspace.Settings.DefaultLifecycleStage = "Lead Qualifié"
-		res, err := workspace.Apply(ctx, s, g)
+		res, err := workspace.Apply(ctx, s, g, workspace.ApplyOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -351,7 +351,7 @@ func (failingQueries) CreateLabel(context.Context, *store.Label) error { return 
 func TestApplyIsAllOrNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		// A new workspace: nothing of it may remain.
-		_, err := workspace.Apply(ctx, failingStore{s}, mustLoad(t, examples[1]))
+		_, err := workspace.Apply(ctx, failingStore{s}, mustLoad(t, examples[1]), workspace.ApplyOptions{})
 		if !errors.Is(err, errInjected) {
 			t.Fatalf("apply = %v, want the injected failure", err)
 		}
@@ -359,7 +359,7 @@ func TestApplyIsAllOrNothing(t *testing.T) {
 			t.Errorf("workspace exists after a failed apply: %v", err)
 		}
 		// An existing workspace: it stays as it was.
-		if _, err := workspace.Apply(ctx, s, mustLoad(t, examples[0])); err != nil {
+		if _, err := workspace.Apply(ctx, s, mustLoad(t, examples[0]), workspace.ApplyOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		before := export(t, s, "salon")
@@ -367,7 +367,7 @@ func TestApplyIsAllOrNothing(t *testing.T) {
 		g.Users = g.Users[:1]
 		g.Teams = g.Teams[:0]
 		g.Tags = append(g.Tags, workspace.Label{Name: "nouveau"})
-		if _, err := workspace.Apply(ctx, failingStore{s}, g); !errors.Is(err, errInjected) {
+		if _, err := workspace.Apply(ctx, failingStore{s}, g, workspace.ApplyOptions{}); !errors.Is(err, errInjected) {
 			t.Fatalf("apply = %v, want the injected failure", err)
 		}
 		if after := export(t, s, "salon"); string(after) != string(before) {

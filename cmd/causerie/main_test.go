@@ -214,3 +214,38 @@ func TestReadOnlyStore(t *testing.T) {
 		t.Errorf("apply to a read-only store: %v", err)
 	}
 }
+
+// apply --dry-run prints what would change and changes nothing; an apply
+// that deletes a team the booking flow uses is refused, then --force does
+// it and warns.
+func TestApplyDryRunAndForce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/salon/workspace.yaml")
+	mustRun(t, "--data-dir", dir, "flow", "apply", "../../examples/salon/flows/prise-de-rendez-vous.json")
+	before := mustRun(t, "--data-dir", dir, "export")
+	edited := filepath.Join(t.TempDir(), "ws.yaml")
+	src := strings.Replace(before, "  - name: Équipe de Planification\n", "  - name: Équipe du Planning\n", 1)
+	if src == before {
+		t.Fatal("the export has no team to rename")
+	}
+	os.WriteFile(edited, []byte(src), 0o644)
+
+	out := mustRun(t, "--data-dir", dir, "apply", "--dry-run", "-f", edited)
+	for _, want := range []string{`would be deleted team "Équipe de Planification"`, `would be created team "Équipe du Planning"`, "this apply would be refused", "none applied"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, out)
+		}
+	}
+	if after := mustRun(t, "--data-dir", dir, "export"); after != before {
+		t.Error("the dry run changed the store")
+	}
+	out, err := run(t, "--data-dir", dir, "apply", "-f", edited)
+	if err == nil || !strings.Contains(err.Error(), `team "Équipe de Planification" is still used by flow "prise-de-rendez-vous"`) {
+		t.Fatalf("apply deleting a used team: err %v\n%s", err, out)
+	}
+	out = mustRun(t, "--data-dir", dir, "apply", "--force", "-f", edited)
+	if !strings.Contains(out, `warning: team "Équipe de Planification" is still used by flow "prise-de-rendez-vous"`) {
+		t.Errorf("forced apply does not warn:\n%s", out)
+	}
+}

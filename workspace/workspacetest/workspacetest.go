@@ -50,7 +50,7 @@ func Apply(t testing.TB, s store.Store, path string, edit func(f *workspace.File
 	if edit != nil {
 		edit(f)
 	}
-	res, err := workspace.Apply(ctx, s, f)
+	res, err := workspace.Apply(ctx, s, f, workspace.ApplyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
