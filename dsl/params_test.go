@@ -11,6 +11,7 @@ import (
 // The parameter tables follow the catalogue: every action has one, with
 // no parameter its schema lacks and every parameter its schema requires.
 func TestActionSpecsMatchCatalogue(t *testing.T) {
+	t.Parallel()
 	cat := tools.New(nil, tools.Options{})
 	for _, name := range tools.Names {
 		spec, ok := actions[name]
