@@ -20,6 +20,7 @@ func client(srv *agenttest.Server) *agent.OpenAI {
 }
 
 func TestChatReplyAndParallelToolCalls(t *testing.T) {
+	t.Parallel()
 	srv := agenttest.New(t,
 		agenttest.Step{ToolCalls: []agenttest.ToolCall{
 			agenttest.Call("update_contact_fields", `{"fields":[{"field":"budget","value":150}]}`),
@@ -63,6 +64,7 @@ func TestChatReplyAndParallelToolCalls(t *testing.T) {
 }
 
 func TestChatStreamsAndAccumulatesToolCalls(t *testing.T) {
+	t.Parallel()
 	for _, noIndex := range []bool{false, true} {
 		srv := agenttest.New(t, agenttest.Step{
 			Reply: "Je m'en occupe tout de suite.",
@@ -92,7 +94,9 @@ func TestChatStreamsAndAccumulatesToolCalls(t *testing.T) {
 }
 
 func TestChatRetries(t *testing.T) {
+	t.Parallel()
 	t.Run("500 then success", func(t *testing.T) {
+		t.Parallel()
 		srv := agenttest.New(t, agenttest.Step{Status: 500, Error: "boom"}, agenttest.Step{Reply: "ok"})
 		m := client(srv)
 		sleeps := agent.RecordSleeps(m)
@@ -105,6 +109,7 @@ func TestChatRetries(t *testing.T) {
 		}
 	})
 	t.Run("429 honours Retry-After", func(t *testing.T) {
+		t.Parallel()
 		srv := agenttest.New(t, agenttest.Step{Status: 429, Error: "slow down", RetryAfter: "7"}, agenttest.Step{Reply: "ok"})
 		m := client(srv)
 		sleeps := agent.RecordSleeps(m)
@@ -125,6 +130,7 @@ func TestChatRetries(t *testing.T) {
 		}
 	})
 	t.Run("stream cut mid tool call is retried", func(t *testing.T) {
+		t.Parallel()
 		call := agenttest.Call("assign", `{"team":"Équipe de Planification","method":"round_robin"}`)
 		srv := agenttest.New(t,
 			agenttest.Step{ToolCalls: []agenttest.ToolCall{call}, CutAfter: 4},
@@ -140,6 +146,7 @@ func TestChatRetries(t *testing.T) {
 		}
 	})
 	t.Run("stream cut after text is not retried", func(t *testing.T) {
+		t.Parallel()
 		srv := agenttest.New(t, agenttest.Step{Reply: "Bonjour, je regarde vos disponibilités", CutAfter: 3}, agenttest.Step{Reply: "never"})
 		m := client(srv)
 		agent.RecordSleeps(m)
@@ -149,6 +156,7 @@ func TestChatRetries(t *testing.T) {
 		}
 	})
 	t.Run("400 is not retried", func(t *testing.T) {
+		t.Parallel()
 		srv := agenttest.New(t, agenttest.Step{Status: 400, Error: "bad tool schema"})
 		m := client(srv)
 		_, err := m.Chat(ctx, agent.Request{Messages: []agent.Message{{Role: agent.RoleUser, Content: "?"}}})
@@ -157,6 +165,7 @@ func TestChatRetries(t *testing.T) {
 		}
 	})
 	t.Run("gives up after MaxRetries", func(t *testing.T) {
+		t.Parallel()
 		srv := agenttest.New(t, agenttest.Step{Status: 503}, agenttest.Step{Status: 503}, agenttest.Step{Status: 503})
 		m := agent.NewOpenAI(agent.OpenAIConfig{BaseURL: srv.URL, MaxRetries: 2})
 		agent.RecordSleeps(m)
@@ -168,6 +177,7 @@ func TestChatRetries(t *testing.T) {
 	// Ollama's error body is a plain string ({"error": "…"}): the status
 	// decides, whatever the body's shape.
 	t.Run("plain-string error bodies are retried by status", func(t *testing.T) {
+		t.Parallel()
 		srv := agenttest.New(t,
 			agenttest.Step{Status: 500, Error: "llama runner process has terminated", PlainError: true},
 			agenttest.Step{Status: 429, Error: "busy", PlainError: true, RetryAfter: "3"},
@@ -180,6 +190,7 @@ func TestChatRetries(t *testing.T) {
 		}
 	})
 	t.Run("an error inside a stream before any text is retried", func(t *testing.T) {
+		t.Parallel()
 		srv := agenttest.New(t, agenttest.Step{StreamError: "overloaded"}, agenttest.Step{Reply: "ok"})
 		m := client(srv)
 		agent.RecordSleeps(m)
@@ -189,6 +200,7 @@ func TestChatRetries(t *testing.T) {
 		}
 	})
 	t.Run("a single failure does not say retries happened", func(t *testing.T) {
+		t.Parallel()
 		srv := agenttest.New(t, agenttest.Step{Status: 401, Error: "invalid api key"})
 		_, err := client(srv).Chat(ctx, agent.Request{Messages: []agent.Message{{Role: agent.RoleUser, Content: "?"}}})
 		var ce *agent.CallError
@@ -210,6 +222,7 @@ func TestChatRetries(t *testing.T) {
 
 // Tool calls that come without an id get one, derived from the call.
 func TestToolCallsWithoutID(t *testing.T) {
+	t.Parallel()
 	for _, stream := range []bool{false, true} {
 		srv := agenttest.New(t, agenttest.Step{NoID: true, ToolCalls: []agenttest.ToolCall{agenttest.Call("tag_contact", `{"tag":"vip"}`)}})
 		req := agent.Request{Messages: []agent.Message{{Role: agent.RoleUser, Content: "?"}}}
@@ -257,6 +270,7 @@ func TestTokenField(t *testing.T) {
 }
 
 func TestTranscribe(t *testing.T) {
+	t.Parallel()
 	srv := agenttest.New(t, agenttest.Step{Transcript: " Je voudrais prendre rendez-vous samedi. "})
 	text, err := client(srv).Transcribe(ctx, strings.NewReader("RIFF....WAVE"), "message.wav")
 	if err != nil || text != "Je voudrais prendre rendez-vous samedi." {

@@ -8,6 +8,7 @@ import (
 // However the model splits its reply into deltas, the streamed text is the
 // rendered reply.
 func TestVarStreamRendersAcrossSplits(t *testing.T) {
+	t.Parallel()
 	vars := map[string]string{"bookingdate": "2026-12-05", "bookingtime": "14h30", "name": "Camille"}
 	for _, text := range []string{
 		"Nous sommes impatients de te voir le $contact.bookingdate à $contact.bookingtime.",

@@ -46,6 +46,7 @@ func citationsOf(t *testing.T, e *env, m *store.Message) []any {
 // A reply grounded in a search carries its citations; the "message before
 // the action" is sent before searching (seed 003).
 func TestSearchKnowledgeCitations(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		e := newEnv(t, s,
 			agenttest.Step{ToolCalls: []agenttest.ToolCall{call("k1", "search_knowledge", `{"query":"Combien coûte une coloration complète ?"}`)}},
@@ -77,6 +78,7 @@ func TestSearchKnowledgeCitations(t *testing.T) {
 // With grounding on, the top passages are in the prompt before the model
 // is called, and a reply citing them carries citations.
 func TestGroundedReply(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		e := newEnv(t, s, agenttest.Step{Reply: "Le salon est fermé le lundi [1]."})
 		withKnowledge(t, e, store.KnowledgeSettings{Ground: true, TopK: 3})

@@ -153,6 +153,7 @@ func call(id, name, args string) agenttest.ToolCall {
 // sélectionne la note de clôture « Problème Résolu »" — close first, then
 // the thank-you note.
 func TestSeedCloseWithClosingNote(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetest.OpenSQLite(t),
 		agenttest.Step{ToolCalls: []agenttest.ToolCall{call("c1", "close_conversation", `{"closing_note":"Problème Résolu"}`)}},
 		agenttest.Step{Reply: `{"summary":"La cliente a obtenu ses réponses sur les tarifs.","closing_note":""}`}, // the summarizer
@@ -196,6 +197,7 @@ func TestSeedCloseWithClosingNote(t *testing.T) {
 // Seed 002: "assigne à @Équipe de Planification par round robin" — then the
 // AI agent sends nothing more; what it wrote anyway is dropped and recorded.
 func TestSeedAssignRoundRobinStopsReplies(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetest.OpenSQLite(t),
 		agenttest.Step{Reply: "Je vous mets en relation avec l'équipe.",
 			ToolCalls: []agenttest.ToolCall{call("a1", "assign", `{"team":"@Équipe de Planification","method":"round_robin"}`)}},
@@ -231,6 +233,7 @@ func TestSeedAssignRoundRobinStopsReplies(t *testing.T) {
 // Seed 002: "Si le Contact a fourni son budget, enregistre-le comme champ
 // Budget", and reply variables rendered after the actions ran.
 func TestSeedSaveBudgetAndReplyVariables(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetest.OpenSQLite(t),
 		agenttest.Step{ToolCalls: []agenttest.ToolCall{call("f1", "update_contact_fields",
 			`{"fields":[{"field":"Budget","value":"150"},{"field":"bookingdate","value":"2026-12-05"},{"field":"bookingtime","value":"14h30"}]}`)}},
@@ -279,6 +282,7 @@ func TestSeedSaveBudgetAndReplyVariables(t *testing.T) {
 // exact name it works; a wrong name fails with the valid ones, and the
 // model can correct itself.
 func TestSeedLifecycleStageWithCorrection(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetest.OpenSQLite(t),
 		agenttest.Step{ToolCalls: []agenttest.ToolCall{call("s1", "update_lifecycle_stage", `{"stage":"Qualifié"}`)}},
 		agenttest.Step{ToolCalls: []agenttest.ToolCall{call("s2", "update_lifecycle_stage", `{"stage":"Lead Qualifié"}`)}},
@@ -302,6 +306,7 @@ func TestSeedLifecycleStageWithCorrection(t *testing.T) {
 // robin" and "Mettre à jour le stage de vie à « Problème Résolu », et fermer
 // la conversation en résumant".
 func TestSeedChainedActions(t *testing.T) {
+	t.Parallel()
 	t.Run("phone then assign", func(t *testing.T) {
 		e := newEnv(t, storetest.OpenSQLite(t),
 			agenttest.Step{ToolCalls: []agenttest.ToolCall{
@@ -354,6 +359,7 @@ func TestSeedChainedActions(t *testing.T) {
 // Seed 002 FAQ: "désassigner puis répondre" — the reply fails after the
 // conversation is unassigned.
 func TestSeedUnassignThenReply(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetest.OpenSQLite(t),
 		agenttest.Step{ToolCalls: []agenttest.ToolCall{call("u1", "unassign", `{}`)}},
 	)
@@ -378,6 +384,7 @@ func TestSeedUnassignThenReply(t *testing.T) {
 // A new visitor message reopens a closed conversation (the AI agent never
 // does), and the reopening is an event.
 func TestVisitorReopensClosedConversation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetest.OpenSQLite(t), agenttest.Step{Reply: "Re-bonjour !"})
 	conv := e.conversation()
 	now := time.Now()
@@ -392,7 +399,9 @@ func TestVisitorReopensClosedConversation(t *testing.T) {
 }
 
 func TestTurnFailurePaths(t *testing.T) {
+	t.Parallel()
 	t.Run("unknown tool", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t, storetest.OpenSQLite(t),
 			agenttest.Step{ToolCalls: []agenttest.ToolCall{call("x1", "delete_contact", `{}`)}},
 			agenttest.Step{Reply: "Je ne peux pas faire cela."})
@@ -403,6 +412,7 @@ func TestTurnFailurePaths(t *testing.T) {
 		}
 	})
 	t.Run("arguments that are not JSON or break the schema", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t, storetest.OpenSQLite(t),
 			agenttest.Step{ToolCalls: []agenttest.ToolCall{
 				call("j1", "update_contact_fields", `{"fields": [{"field": "budget"`),
@@ -418,6 +428,7 @@ func TestTurnFailurePaths(t *testing.T) {
 		}
 	})
 	t.Run("a tool loop is stopped", func(t *testing.T) {
+		t.Parallel()
 		same := agenttest.Step{ToolCalls: []agenttest.ToolCall{call("", "tag_contact", `{"tag":"coloration"}`)}}
 		var steps []agenttest.Step
 		for range 8 {
@@ -440,12 +451,14 @@ func TestTurnFailurePaths(t *testing.T) {
 		}
 	})
 	t.Run("500 then success", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t, storetest.OpenSQLite(t), agenttest.Step{Status: 500, Error: "overloaded"}, agenttest.Step{Reply: "Bonjour !"})
 		if out := e.send("Bonjour"); out.Reply == nil || out.Reply.Text != "Bonjour !" || out.Fallback {
 			t.Errorf("outcome %+v", out)
 		}
 	})
 	t.Run("model down: fallback and event", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t, storetest.OpenSQLite(t), agenttest.Step{Status: 503}, agenttest.Step{Status: 503}, agenttest.Step{Status: 503})
 		out := e.send("Bonjour")
 		if !out.Fallback || out.Reply.Text != prompts.Message("fr", prompts.FallbackAgent) || len(e.events("model.failed")) != 1 {
@@ -460,6 +473,7 @@ func TestTurnFailurePaths(t *testing.T) {
 		}
 	})
 	t.Run("stream cut mid tool call", func(t *testing.T) {
+		t.Parallel()
 		c := []agenttest.ToolCall{call("t1", "tag_contact", `{"tag":"nouveau-client"}`)}
 		e := newEnv(t, storetest.OpenSQLite(t),
 			agenttest.Step{ToolCalls: c, CutAfter: 3}, agenttest.Step{ToolCalls: c}, agenttest.Step{Reply: "Bienvenue !"})
@@ -471,6 +485,7 @@ func TestTurnFailurePaths(t *testing.T) {
 }
 
 func TestNoModelConfigured(t *testing.T) {
+	t.Parallel()
 	s := storetest.OpenSQLite(t)
 	e := newEnv(t, s)
 	e.a = conversation.New(s, conversation.Options{})
@@ -484,6 +499,7 @@ func TestNoModelConfigured(t *testing.T) {
 }
 
 func TestAudioMessageIsTranscribed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetest.OpenSQLite(t),
 		agenttest.Step{Transcript: "Je voudrais prendre rendez-vous pour une coloration samedi."},
 		agenttest.Step{ToolCalls: []agenttest.ToolCall{call("s", "update_contact_fields", `{"fields":[{"field":"service","value":"Coloration"}]}`)}},
@@ -508,6 +524,7 @@ func TestAudioMessageIsTranscribed(t *testing.T) {
 }
 
 func TestPromptShowsWorkspaceAndTools(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, storetest.OpenSQLite(t), agenttest.Step{Reply: "Bonjour !"})
 	e.send("Bonjour")
 	req := e.srv.Requests()[0]
@@ -532,6 +549,7 @@ func TestPromptShowsWorkspaceAndTools(t *testing.T) {
 func TestModelWireOddities(t *testing.T) {
 	t.Parallel()
 	t.Run("an empty completion takes the fallback, recorded", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t, storetest.OpenSQLite(t), agenttest.Step{})
 		out := e.send("Bonjour")
 		if !out.Fallback || out.Reply == nil || len(e.events("model.empty_reply")) != 1 {
@@ -539,6 +557,7 @@ func TestModelWireOddities(t *testing.T) {
 		}
 	})
 	t.Run("a tool call without id is answered with one", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t, storetest.OpenSQLite(t),
 			agenttest.Step{NoID: true, ToolCalls: []agenttest.ToolCall{call("", "tag_contact", `{"tag":"coloration"}`)}},
 			agenttest.Step{Reply: "C'est noté."})
@@ -552,6 +571,7 @@ func TestModelWireOddities(t *testing.T) {
 		}
 	})
 	t.Run("a stream broken after its first words: fragment, then fallback", func(t *testing.T) {
+		t.Parallel()
 		e := newEnv(t, storetest.OpenSQLite(t), agenttest.Step{Reply: "Je regarde les disponibilités du", StreamError: "upstream crashed"})
 		out := e.send("Une place samedi ?")
 		ms := e.messages()

@@ -18,6 +18,7 @@ const (
 // e-mail to the team sent or not (then a task), and a date never given
 // (then the planning team).
 func TestBookingFlowEveryPath(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		var walked [][]string
 		var prog = newHarness(t, s, setup{workspace: salon, flows: []string{booking}}).progs["prise-de-rendez-vous"]

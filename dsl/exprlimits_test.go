@@ -50,7 +50,6 @@ func quote(s string) string {
 // its error edge (or fails with the fallback), the failure is an event,
 // and the process lives on with bounded memory.
 func TestExpressionStringBombIsBounded(t *testing.T) {
-	t.Parallel()
 	bomb := `len(reduce(1..900, {#acc + #acc}, "ab")) > 0`
 	for _, withError := range []bool{true, false} {
 		h := newHarness(t, storetest.OpenSQLite(t), setup{workspace: salon, flows: []string{conditionFlow(t, bomb, withError)}})

@@ -51,6 +51,7 @@ func (s *sim) answer(text string) {
 func (s *sim) last() string { return s.said[len(s.said)-1] }
 
 func TestConditionsAndVariables(t *testing.T) {
+	t.Parallel()
 	src := `{"id": "t", "name": "T", "variables": {"seuil": 100},
 "nodes": [
  {"id": "budget", "type": "question", "data": {"parameters": {"text": "Budget ?", "variable": "budget", "validation": "number"}}},
@@ -84,6 +85,7 @@ func TestConditionsAndVariables(t *testing.T) {
 // A question asks again until max_retries, then takes its error edge or,
 // without one, ends the run with the fallback message.
 func TestQuestionRetries(t *testing.T) {
+	t.Parallel()
 	q := `{"id": "t", "name": "T", "nodes": [
  {"id": "email", "type": "question", "data": {"parameters": {"text": "E-mail ?", "variable": "email", "validation": "email", "max_retries": 1}}},
  {"id": "end", "type": "end", "data": {"parameters": {"text": "Merci {{email}}"}}}
@@ -119,6 +121,7 @@ func TestQuestionRetries(t *testing.T) {
 // An action that fails takes its error edge; without one the run ends
 // with the fallback message.
 func TestFailingAction(t *testing.T) {
+	t.Parallel()
 	src := `{"id": "t", "name": "T", "fallback_message": "Oups.", "nodes": [
  {"id": "tag", "type": "action", "data": {"parameters": {"action_type": "tag_contact", "tag": "vip"}}},
  {"id": "end", "type": "end"}],
@@ -141,6 +144,7 @@ func TestFailingAction(t *testing.T) {
 
 // A loop that never waits for the visitor is cut, not run forever.
 func TestLoopWithoutInputIsCut(t *testing.T) {
+	t.Parallel()
 	src := `{"id": "t", "name": "T", "variables": {"n": 0}, "nodes": [
  {"id": "inc", "type": "set_variable", "data": {"parameters": {"variable": "n", "expression": "n + 1"}}},
  {"id": "more", "type": "condition", "data": {"parameters": {"expression": "n < 1000000"}}},
@@ -159,6 +163,7 @@ func TestLoopWithoutInputIsCut(t *testing.T) {
 // ai_reply writes with the model, a template or fixed text; the text
 // lands in its variable and is sent unless send is false.
 func TestAIReplySources(t *testing.T) {
+	t.Parallel()
 	src := `{"id": "t", "name": "T", "nodes": [
  {"id": "gen", "type": "ai_reply", "data": {"parameters": {"body_source": "ai", "variable": "draft", "send": "false"}}},
  {"id": "tpl", "type": "ai_reply", "data": {"parameters": {"body_source": "template", "body": "Bonjour {{contact.name}} : {{draft}}"}}},

@@ -13,6 +13,7 @@ import (
 // tag, team, stage or field the workspace lacks gets one problem each,
 // with the nearest valid names.
 func TestCheckWorkspace(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		for ws, flows := range map[string][]string{salon: {booking, relance}, support: {leads, triage}} {
 			h := newHarness(t, s, setup{workspace: ws})

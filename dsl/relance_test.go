@@ -65,6 +65,7 @@ func pointAt(hook *crmHook) func(f *dsl.Flow) {
 // service accepts (the AI writes the message, or cannot), the service
 // answers that it did not take it, the service fails.
 func TestRelanceFlowEveryPath(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		var walked [][]string
 		prog := newHarness(t, s, setup{workspace: salon, flows: []string{relance}}).progs["relance"]

@@ -25,6 +25,7 @@ var salonFlows = []string{booking, relance}
 // An active run first; else the enabled flow of highest priority whose
 // trigger matches; else the first response rule; else the AI agent.
 func TestRoutingOrder(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		t.Run("priority", func(t *testing.T) {
 			h := newHarness(t, s, setup{workspace: salon, flows: salonFlows})
@@ -104,6 +105,7 @@ func TestRoutingOrder(t *testing.T) {
 // Exit words leave a run (seed 001: always give an exit); the next
 // trigger starts a new one.
 func TestExitWords(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		h := newHarness(t, s, setup{workspace: salon, flows: salonFlows})
 		h.say("rendez-vous")
@@ -137,6 +139,7 @@ func TestExitWords(t *testing.T) {
 // A run lives in the store: a new process (a new store handle, router and
 // agent) goes on where the last one stopped.
 func TestRunSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "causerie.db")
 	s1, err := sqlite.Open(ctx, path)
 	if err != nil {
@@ -171,6 +174,7 @@ func TestRunSurvivesRestart(t *testing.T) {
 // from there with the next message; the action already done is not done
 // again: its idempotency key (run, visit) is recorded.
 func TestResumeAfterCrashDoesNotRepeatActions(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		h := newHarness(t, s, setup{workspace: salon, flows: []string{booking}}) // no mailer: the task path
 		for _, m := range []string{"rendez-vous", "Coupe", "courts", "05/12/2026", "10h", "06 12 34 56 78"} {
@@ -221,6 +225,7 @@ func TestResumeAfterCrashDoesNotRepeatActions(t *testing.T) {
 
 // A flow updated during a run: the run goes on in the new version.
 func TestFlowUpdatedDuringARun(t *testing.T) {
+	t.Parallel()
 	s := storetest.OpenSQLite(t)
 	h := newHarness(t, s, setup{workspace: salon, flows: []string{booking}})
 	h.say("rendez-vous")
@@ -246,6 +251,7 @@ func TestFlowUpdatedDuringARun(t *testing.T) {
 // conversation at once: the turn lease puts them one after the other,
 // and the run takes both answers, neither lost nor clobbered.
 func TestConcurrentMessagesOneRun(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		h := newHarness(t, s, setup{workspace: salon, flows: []string{booking}})
 		other := conversation.New(s, conversation.Options{})

@@ -19,6 +19,7 @@ const (
 // Seed 001's lead qualification (a YAML flow), every feasible path: each
 // timeline, with each outcome its budget allows.
 func TestLeadQualificationFlowEveryPath(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		var walked [][]string
 		prog := newHarness(t, s, setup{workspace: support, flows: []string{leads}}).progs["lead-qualification"]
@@ -105,6 +106,7 @@ func path(timeline, outcome string) string {
 
 // Seed 001's support triage, every path: each product, fixed or not.
 func TestSupportTriageFlowEveryPath(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		var walked [][]string
 		prog := newHarness(t, s, setup{workspace: support, flows: []string{triage}}).progs["support-triage"]

@@ -8,6 +8,7 @@ import (
 )
 
 func TestMatcher(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		mode     string
 		keywords []string
@@ -41,6 +42,7 @@ func TestMatcher(t *testing.T) {
 }
 
 func TestChoiceMatching(t *testing.T) {
+	t.Parallel()
 	src := `{"id": "t", "name": "T", "nodes": [
  {"id": "c", "type": "choice", "data": {"parameters": {"text": "Service ?", "options": ["Coupe", "Coloration", "Coupe et coloration"], "variable": "s"}}},
  {"id": "end", "type": "end", "data": {"parameters": {"text": "{{s}}"}}}],
@@ -74,6 +76,7 @@ func TestChoiceMatching(t *testing.T) {
 // Matchers are built and used from many conversations at once (the
 // accent folding once shared a transformer, which is not safe to share).
 func TestMatchersAreSafeConcurrently(t *testing.T) {
+	t.Parallel()
 	var wg sync.WaitGroup
 	for range 32 {
 		wg.Go(func() {

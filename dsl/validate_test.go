@@ -38,8 +38,10 @@ func wrap(node string, extraEdges ...string) string {
 // Seed 004's five blocks are accepted exactly as the seed prints them,
 // the sales-task block without an action_type included.
 func TestSeed004BlocksVerbatim(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"create-sales-task", "http-notify", "create-crm-contact", "ai-reply", "tag-contact"} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			block, err := os.ReadFile("testdata/seed004/" + name + ".json")
 			if err != nil {
 				t.Fatal(err)
@@ -59,6 +61,7 @@ func TestSeed004BlocksVerbatim(t *testing.T) {
 		})
 	}
 	t.Run("minimal HTTP call", func(t *testing.T) {
+		t.Parallel()
 		params, err := os.ReadFile("testdata/seed004/http-minimal-parameters.json")
 		if err != nil {
 			t.Fatal(err)
@@ -74,6 +77,7 @@ func TestSeed004BlocksVerbatim(t *testing.T) {
 // 90, an orphan node, an edge to nowhere — gets one message per problem,
 // naming the place, the node and the field.
 func TestBrokenFlowOneMessagePerProblem(t *testing.T) {
+	t.Parallel()
 	_, err := dsl.Load("testdata/broken.json", dsl.Options{})
 	var ps source.Problems
 	if !errors.As(err, &ps) {
@@ -97,6 +101,7 @@ func TestBrokenFlowOneMessagePerProblem(t *testing.T) {
 
 // Each mistake gets exactly one problem, at the right node and field.
 func TestValidateOneProblemEach(t *testing.T) {
+	t.Parallel()
 	http := func(params string) string {
 		return wrap(`{"id": "http", "type": "action", "data": {"parameters": {"action_type": "http_request", ` + params + `}}}`)
 	}
@@ -186,6 +191,7 @@ func TestValidateOneProblemEach(t *testing.T) {
 			"", "triggers[0].match", `"exactly" is not a match mode (did you mean "exact"?)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			ps := problemsOf(t, "f.json", tc.src, dsl.Options{Production: tc.prod})
 			if len(ps) != 1 {
 				t.Fatalf("%d problems, want 1:\n%v", len(ps), ps)
@@ -208,6 +214,7 @@ func condition(expr string) string {
 // Every problem of a flow is reported at once, YAML flows with their
 // positions too.
 func TestValidateReportsEveryProblem(t *testing.T) {
+	t.Parallel()
 	src := `id: t
 name: Test
 triggers:
@@ -259,6 +266,7 @@ edges:
 }
 
 func TestParseSyntaxErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ name, src, want string }{
 		{"f.json", "{\n  \"id\": \"t\",\n  \"name\": \"T\"\n  \"nodes\": []\n}", "f.json:4:3: invalid JSON: invalid character '\"' after object key:value pair"},
 		{"f.json", "{\"id\": \"t\", \"nodes\": [", "f.json:1:23: invalid JSON: the document ends too early"},
@@ -275,6 +283,7 @@ func TestParseSyntaxErrors(t *testing.T) {
 // React Flow's own keys (width, selected, markerEnd…) are accepted, so an
 // editor's export validates.
 func TestReactFlowExport(t *testing.T) {
+	t.Parallel()
 	src := `{"id": "t", "name": "T", "viewport": {"x": 0, "y": 0, "zoom": 1}, "nodes": [
 {"id": "a", "type": "message", "position": {"x": 1, "y": 2}, "width": 150, "height": 40, "selected": true, "data": {"label": "A", "parameters": {"text": "Hi"}}},
 {"id": "b", "type": "end", "position": {"x": 1, "y": 90}, "dragging": false, "data": {"label": "B"}}],

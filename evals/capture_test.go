@@ -17,6 +17,7 @@ import (
 
 // A stored conversation becomes a case that, run again, passes.
 func TestCaptureRoundTrip(t *testing.T) {
+	t.Parallel()
 	dir := fixture(t)
 	steps := []agenttest.Step{
 		{ToolCalls: []agenttest.ToolCall{agenttest.Call("update_contact_fields", `{"fields":[{"field":"budget","value":90}]}`),

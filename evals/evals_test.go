@@ -93,6 +93,7 @@ func report(r *evals.Report) string {
 }
 
 func TestRecordThenReplay(t *testing.T) {
+	t.Parallel()
 	dir := fixture(t)
 	rep := record(t, dir, script(), 1)
 	if rep.Failed() != 0 {
@@ -125,6 +126,7 @@ func TestRecordThenReplay(t *testing.T) {
 
 // A request the cassette does not have fails loudly, naming case and turn.
 func TestReplayMissingEntry(t *testing.T) {
+	t.Parallel()
 	dir := fixture(t)
 	record(t, dir, script(), 1)
 	edit(t, filepath.Join(dir, "suite.yaml"), "Non merci, plus de questions", "Non, c'est tout")
@@ -145,6 +147,7 @@ func TestReplayMissingEntry(t *testing.T) {
 // A broken workspace fixture (the closing note renamed) makes the right
 // case fail, with readable differences.
 func TestBrokenFixtureFailsWithDiffs(t *testing.T) {
+	t.Parallel()
 	dir := fixture(t)
 	edit(t, filepath.Join(dir, "workspace.yaml"), "closing_notes: [Problème Résolu]", "closing_notes: [Résolu]")
 	steps := script()
@@ -173,6 +176,7 @@ func TestBrokenFixtureFailsWithDiffs(t *testing.T) {
 
 // k trials recorded with different outcomes replay to the same pass^k.
 func TestTrialsReplayReproduces(t *testing.T) {
+	t.Parallel()
 	dir := fixture(t)
 	s := script()
 	// Trial 2 of the first case forgets to close.
@@ -197,6 +201,7 @@ func TestTrialsReplayReproduces(t *testing.T) {
 }
 
 func TestSuiteErrors(t *testing.T) {
+	t.Parallel()
 	dir := fixture(t)
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte(`suite: x
@@ -233,6 +238,7 @@ cases:
 }
 
 func TestUnknownAgent(t *testing.T) {
+	t.Parallel()
 	dir := fixture(t)
 	_, err := evals.Run(ctx, load(t, dir), evals.Options{Agent: "Inconnue"})
 	if err == nil || !strings.Contains(err.Error(), `the workspace has no AI agent "Inconnue"; its AI agents: "Assistante"`) {
@@ -241,6 +247,7 @@ func TestUnknownAgent(t *testing.T) {
 }
 
 func TestReportsAndBaseline(t *testing.T) {
+	t.Parallel()
 	dir := fixture(t)
 	rep := record(t, dir, script(), 1)
 	var j bytes.Buffer

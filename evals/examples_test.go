@@ -95,6 +95,7 @@ func loadExamples(t testing.TB) []*evals.Suite {
 // The example suites pass in replay mode, from their committed cassettes,
 // and together cover every action of the catalogue.
 func TestExampleSuites(t *testing.T) {
+	t.Parallel()
 	if *update {
 		srv := agenttest.New(t, exampleScript()...)
 		rep, err := evals.Run(ctx, loadExamples(t), evals.Options{Mode: evals.Record, Parallel: 1, Model: agent.OpenAIConfig{BaseURL: srv.URL}})
@@ -134,6 +135,7 @@ func TestExampleSuites(t *testing.T) {
 // date) makes the right case fail, with a readable difference, and
 // leaves the others passing.
 func TestBrokenFlowFailsWithDiffs(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	flow, err := os.ReadFile("../examples/salon/flows/prise-de-rendez-vous.json")
 	if err != nil {

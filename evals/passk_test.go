@@ -9,6 +9,7 @@ import (
 
 // Hand-worked values of pass^k = C(c,k)/C(n,k).
 func TestPassHatK(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		n, c, k int
 		want    float64

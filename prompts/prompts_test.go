@@ -8,6 +8,7 @@ import (
 )
 
 func TestRenderSystem(t *testing.T) {
+	t.Parallel()
 	out, err := prompts.RenderSystem(prompts.System{
 		Now: "Saturday 21 November 2026, 10:30 UTC", Language: "fr", Workspace: "Salon Élégance", Agent: "Assistante Salon",
 		Instructions: "Si le contact n'a plus de questions, ferme la conversation.",
@@ -42,6 +43,7 @@ func TestRenderSystem(t *testing.T) {
 }
 
 func TestRenderSummary(t *testing.T) {
+	t.Parallel()
 	out, err := prompts.RenderSummary(prompts.Summary{Language: "fr", ClosingNotes: []string{"Problème Résolu", "Sans Suite"}})
 	if err != nil || !strings.Contains(out, "among exactly these: Problème Résolu, Sans Suite") {
 		t.Errorf("%v\n%s", err, out)
@@ -53,6 +55,7 @@ func TestRenderSummary(t *testing.T) {
 }
 
 func TestTokensAndFit(t *testing.T) {
+	t.Parallel()
 	if n := prompts.Tokens("Bonjour, je voudrais prendre rendez-vous pour une coupe."); n < 8 || n > 20 {
 		t.Errorf("Tokens = %d", n)
 	}

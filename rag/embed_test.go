@@ -17,6 +17,7 @@ func cosine(a, b []float32) float64 {
 }
 
 func TestHashedLexical(t *testing.T) {
+	t.Parallel()
 	e := rag.HashedLexical{}
 	vs, err := e.Embed(context.Background(), []string{
 		"Combien coûte une coloration complète ?",

@@ -74,6 +74,7 @@ func chunkIDs(t *testing.T, s store.Store, kb *store.KnowledgeBase) map[string][
 }
 
 func TestIngestIsIncremental(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		dir := copyDir(t, "../examples/salon/knowledge")
 		kb := newKB(t, s, "french")
@@ -162,6 +163,7 @@ func mapsEqual(a, b map[string][]string) bool {
 }
 
 func TestSearchIsolationAndFusion(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		kb := newKB(t, s, "french")
 		other := newKB(t, s, "french")
@@ -214,6 +216,7 @@ func TestSearchIsolationAndFusion(t *testing.T) {
 // The OpenAI-compatible embedder batches, sends the dimensions and
 // retries transient errors.
 func TestOpenAIEmbedder(t *testing.T) {
+	t.Parallel()
 	srv := agenttest.New(t, agenttest.Step{Status: 503, Error: "busy"})
 	srv.Embed = func(text string, dims int) []float32 {
 		v, _ := rag.HashedLexical{Dims: dims}.Embed(ctx, []string{text})
@@ -256,6 +259,7 @@ func TestIngestIdentityAcrossPaths(t *testing.T) {
 // Ingesting an empty or unmounted folder would wipe the knowledge base:
 // refused without Prune, nothing changed.
 func TestIngestRefusesToWipeWithoutPrune(t *testing.T) {
+	t.Parallel()
 	s := storetest.OpenSQLite(t)
 	dir := copyDir(t, "../examples/salon/knowledge")
 	kb := newKB(t, s, "french")
@@ -283,6 +287,7 @@ func TestIngestRefusesToWipeWithoutPrune(t *testing.T) {
 // Documents ingested before sources were relative (their path as typed)
 // are taken over, not deleted and re-added, and do not trip the guard.
 func TestIngestTakesOverOldSources(t *testing.T) {
+	t.Parallel()
 	s := storetest.OpenSQLite(t)
 	dir := copyDir(t, "../examples/salon/knowledge")
 	kb := newKB(t, s, "french")
@@ -314,6 +319,7 @@ func TestIngestTakesOverOldSources(t *testing.T) {
 // Chunking settings are part of a document's fingerprint: changing them
 // re-chunks; settings that cannot chunk are refused with the range.
 func TestIngestChunkSettings(t *testing.T) {
+	t.Parallel()
 	s := storetest.OpenSQLite(t)
 	dir := copyDir(t, "../examples/salon/knowledge")
 	kb := newKB(t, s, "french")

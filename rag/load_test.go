@@ -52,6 +52,7 @@ func minimalPDF(text string) []byte {
 }
 
 func TestLoadFormats(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	md := write(t, dir, "tarifs.md", []byte("---\ntitle: Nos tarifs\nurl: https://salon.example/tarifs\n---\n# Tarifs\n\nCoupe : 35 €\n"))
 	f, err := rag.Load(md)
@@ -91,6 +92,7 @@ func TestLoadFormats(t *testing.T) {
 
 // Bad files are errors naming the file and what is wrong.
 func TestLoadBadFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, tc := range []struct {
 		name string
@@ -147,6 +149,7 @@ func TestExpand(t *testing.T) {
 }
 
 func TestSplitKeepsHeadingPaths(t *testing.T) {
+	t.Parallel()
 	f, err := rag.Load("../examples/salon/knowledge/tarifs.md")
 	if err != nil {
 		t.Fatal(err)

@@ -61,6 +61,7 @@ func measure(tb testing.TB, s store.Store, set struct{ name, dir, questions, lan
 // A floor under retrieval quality on the example questions, so a change
 // that hurts retrieval fails the tests (the benchmark reports the numbers).
 func TestRetrievalQuality(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		for _, set := range qualitySets {
 			q := measure(t, s, set)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestUpdateContactFields(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		// Seed 002: "save the budget into the Budget field", several at once, by id or by name.
 		r := fx.call("update_contact_fields", `{"fields": [
@@ -69,6 +70,7 @@ func TestUpdateContactFields(t *testing.T) {
 }
 
 func TestUpdateLifecycleStage(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		r := fx.call("update_lifecycle_stage", `{"stage": "Lead Qualifié"}`)
 		wantOK(t, r)
@@ -95,6 +97,7 @@ func TestUpdateLifecycleStage(t *testing.T) {
 }
 
 func TestTagContact(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		// Seed 004's block parameters, verbatim.
 		wantOK(t, fx.call("tag_contact", `{"action_type": "tag_contact", "tag": "relance_envoyee"}`))
@@ -116,6 +119,7 @@ func TestTagContact(t *testing.T) {
 }
 
 func TestCreateTask(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		// Seed 004's create-sales-task parameters, verbatim.
 		r := fx.call("create_task", `{"assignation": "commercial", "priorite": "haute"}`)
@@ -148,6 +152,7 @@ func TestCreateTask(t *testing.T) {
 }
 
 func TestCRMUpsertDeduplicates(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		// Seed 004's parameters, verbatim: the contact's email is saved.
 		r := fx.call("crm_upsert", `{"action_type": "crm_upsert", "crm_champ_email": "email", "crm_champ_telephone": "phone"}`)
@@ -214,6 +219,7 @@ func TestCRMUpsertDeduplicates(t *testing.T) {
 // crm_upsert also posts the contact to the workspace's external CRM, under
 // the field names crm_champ_email / crm_champ_telephone.
 func TestCRMUpsertPushesToExternalCRM(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		crm := newServer(t, nil)
 		fx.allowHTTP("127.0.0.1")

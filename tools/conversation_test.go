@@ -33,6 +33,7 @@ func (r *recordingSummarizer) Summarize(_ context.Context, req tools.SummaryRequ
 }
 
 func TestCloseConversation(t *testing.T) {
+	t.Parallel()
 	sum := &recordingSummarizer{}
 	each(t, tools.Options{Summarizer: sum}, func(t *testing.T, fx *fixture) {
 		for i := 1; i <= 25; i++ {
@@ -83,6 +84,7 @@ func TestCloseConversation(t *testing.T) {
 }
 
 func TestCloseConversationFailures(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{Summarizer: &recordingSummarizer{}}, func(t *testing.T, fx *fixture) {
 		r := fx.call("close_conversation", `{"closing_note": "Résolu"}`)
 		wantFail(t, r, tools.CodeUnknownNote)
@@ -102,6 +104,7 @@ func TestCloseConversationFailures(t *testing.T) {
 }
 
 func TestAssignRoundRobinSkipsUnavailable(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		// Équipe de Planification: marie, luc, karim (unavailable).
 		var got []string
@@ -142,6 +145,7 @@ func TestAssignRoundRobinSkipsUnavailable(t *testing.T) {
 }
 
 func TestAssignLeastOpen(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		// Skew the load: Marie has 3 open conversations, Luc 1, Karim (unavailable) 0.
 		load := map[string]int{"marie@salon-elegance.fr": 3, "luc@salon-elegance.fr": 1}
@@ -169,6 +173,7 @@ func TestAssignLeastOpen(t *testing.T) {
 }
 
 func TestAssignFailures(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		for _, tc := range []struct{ args, code string }{
 			{`{"team": ["Équipe de Planification", "Équipe des Ventes"]}`, tools.CodeSingleTeam},
@@ -217,6 +222,7 @@ func TestAssignFailures(t *testing.T) {
 }
 
 func TestUnassign(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		wantOK(t, fx.call("unassign", `{}`))
 		if c := fx.conversation(fx.conv.ID); !c.Assignee.IsZero() {
@@ -233,6 +239,7 @@ func TestUnassign(t *testing.T) {
 // The same idempotency key never acts twice: no double assignment, no
 // double close, the recorded result comes back.
 func TestIdempotency(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		key := tools.IdempotencyKey(fx.conv.ID, 1, 0)
 		first := fx.callOn(fx.conv, "assign", `{"team": "Équipe de Planification"}`, key)
@@ -291,6 +298,7 @@ func TestIdempotency(t *testing.T) {
 }
 
 func TestUnknownAndDisabledActions(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		r := fx.call("close_conversations", `{}`)
 		wantFail(t, r, tools.CodeUnknownAction)

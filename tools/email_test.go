@@ -149,6 +149,7 @@ func parseMail(t *testing.T, r smtpReceived) (*mail.Message, string) {
 const emailBookingBody = "Bonjour {{contact.name}},\n\nVotre rendez-vous du {{contact.bookingdate}} à {{contact.bookingtime}} est confirmé.\n\nÀ bientôt,\nSalon Élégance"
 
 func TestSendEmail(t *testing.T) {
+	t.Parallel()
 	srv := startSMTP(t, "", "")
 	each(t, tools.Options{Mailer: srv.mailer(t)}, func(t *testing.T, fx *fixture) {
 		before := len(srv.messages())
@@ -223,6 +224,7 @@ func TestSendEmail(t *testing.T) {
 }
 
 func TestSendEmailNotConfigured(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		r := fx.call("send_email", `{"subject": "Bonjour", "to": "camille@example.fr", "body": "Bonjour"}`)
 		wantFail(t, r, tools.CodeNotConfigured)
@@ -235,6 +237,7 @@ func TestSendEmailNotConfigured(t *testing.T) {
 }
 
 func TestSendEmailInvalidArguments(t *testing.T) {
+	t.Parallel()
 	srv := startSMTP(t, "", "")
 	each(t, tools.Options{Mailer: srv.mailer(t)}, func(t *testing.T, fx *fixture) {
 		before := len(srv.messages())
@@ -263,6 +266,7 @@ func TestSendEmailInvalidArguments(t *testing.T) {
 }
 
 func TestSendEmailRejected(t *testing.T) {
+	t.Parallel()
 	srv := startSMTP(t, "", "")
 	each(t, tools.Options{Mailer: srv.mailer(t)}, func(t *testing.T, fx *fixture) {
 		before := len(srv.messages())
@@ -281,6 +285,7 @@ func TestSendEmailRejected(t *testing.T) {
 }
 
 func TestSendEmailServerDown(t *testing.T) {
+	t.Parallel()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -297,6 +302,7 @@ func TestSendEmailServerDown(t *testing.T) {
 }
 
 func TestSendEmailIdempotent(t *testing.T) {
+	t.Parallel()
 	srv := startSMTP(t, "", "")
 	each(t, tools.Options{Mailer: srv.mailer(t)}, func(t *testing.T, fx *fixture) {
 		before := len(srv.messages())
@@ -374,6 +380,7 @@ func TestMailerFromEnv(t *testing.T) {
 }
 
 func TestNewSMTPMailer(t *testing.T) {
+	t.Parallel()
 	for _, ok := range []string{
 		"smtp://smtp.example.com", "smtp://user:p%40ss@smtp.example.com:587", "smtps://user:pass@smtp.example.com:465",
 		"smtps://smtp.example.com", "smtp://127.0.0.1:25?starttls=false", "smtp://smtp.example.com?starttls=opportunistic",
@@ -399,6 +406,7 @@ func TestNewSMTPMailer(t *testing.T) {
 }
 
 func TestSMTPMailerAuth(t *testing.T) {
+	t.Parallel()
 	srv := startSMTP(t, "salon", "p@ss")
 	email := tools.Email{To: []string{"camille@example.fr"}, Subject: "Réservation confirmée", Body: "Bonjour"}
 	// PLAIN without TLS is only allowed because the server is 127.0.0.1.
@@ -434,6 +442,7 @@ func TestSMTPMailerAuth(t *testing.T) {
 // By default smtp:// requires STARTTLS: the password and the message never
 // go out in plain text by mistake.
 func TestSMTPMailerRequiresSTARTTLS(t *testing.T) {
+	t.Parallel()
 	srv := startSMTP(t, "", "")
 	m, err := tools.NewSMTPMailer("smtp://"+srv.addr, "salon@example.fr")
 	if err != nil {
@@ -449,6 +458,7 @@ func TestSMTPMailerRequiresSTARTTLS(t *testing.T) {
 }
 
 func TestSMTPMailerContext(t *testing.T) {
+	t.Parallel()
 	srv := startSMTP(t, "", "")
 	c, cancel := context.WithCancel(ctx)
 	cancel()

@@ -118,6 +118,7 @@ func wantMessage(t testing.TB, r tools.Result, parts ...string) {
 }
 
 func TestHTTPRequestPost(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
@@ -189,6 +190,7 @@ func TestHTTPRequestPost(t *testing.T) {
 }
 
 func TestHTTPRequestMethodsAndText(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, "plain answer")
@@ -239,6 +241,7 @@ func TestHTTPRequestMethodsAndText(t *testing.T) {
 }
 
 func TestHTTPSeedParameters(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		// As printed, both objects satisfy the action's schema (checked
 		// without the network: exemple.com must not be contacted).
@@ -357,6 +360,7 @@ func TestHTTPBlocked(t *testing.T) {
 }
 
 func TestHTTPRedirects(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		var base string
 		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -402,6 +406,7 @@ func TestHTTPRedirects(t *testing.T) {
 }
 
 func TestHTTPProductionRequiresHTTPS(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{Production: true}, func(t *testing.T, fx *fixture) {
 		srv := newServer(t, nil)
 		fx.allowHTTP("127.0.0.1")
@@ -415,6 +420,7 @@ func TestHTTPProductionRequiresHTTPS(t *testing.T) {
 }
 
 func TestHTTPInvalidArguments(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		srv := newServer(t, nil)
 		fx.allowHTTP("127.0.0.1")
@@ -488,6 +494,7 @@ func TestHTTPTimeout(t *testing.T) {
 }
 
 func TestHTTPLargeBodies(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 			switch r.URL.Path {
@@ -525,6 +532,7 @@ func TestHTTPLargeBodies(t *testing.T) {
 }
 
 func TestHTTPAuditRedactsHeaders(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		const token = "tok-s3cr3t-4242"
 		srv := newServer(t, nil)
@@ -584,6 +592,7 @@ func TestHTTPAuditRedactsHeaders(t *testing.T) {
 }
 
 func TestHTTPIdempotent(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		srv := newServer(t, nil)
 		fx.allowHTTP("127.0.0.1")
@@ -607,6 +616,7 @@ func TestHTTPIdempotent(t *testing.T) {
 
 // crm_upsert's push goes through the same guarded client.
 func TestHTTPCRMPushIsGuarded(t *testing.T) {
+	t.Parallel()
 	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		srv := newServer(t, nil)
 		ws, err := fx.s.GetWorkspace(ctx, fx.ws.ID)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestRender(t *testing.T) {
+	t.Parallel()
 	vars := map[string]any{
 		"contact": map[string]any{"email": "léa+rdv@example.fr", "name": `Léa "L"`, "budget": 150.0, "bookingdate": nil},
 		"http":    map[string]any{"body": map[string]any{"items": []any{map[string]any{"status": "ok"}}}},
@@ -38,6 +39,7 @@ func TestRender(t *testing.T) {
 }
 
 func TestNumbersByCountry(t *testing.T) {
+	t.Parallel()
 	budget := &store.ContactField{Key: "budget", Name: "Budget", Type: store.FieldNumber}
 	for _, tc := range []struct {
 		in, country string

@@ -32,7 +32,9 @@ type Use struct {
 	By string
 }
 
-func (u Use) String() string { return fmt.Sprintf("%s %q is still used by %s", u.Deleted.Kind, u.Deleted.Name, u.By) }
+func (u Use) String() string {
+	return fmt.Sprintf("%s %q is still used by %s", u.Deleted.Kind, u.Deleted.Name, u.By)
+}
 
 // InUseError refuses an apply that would delete what something still
 // uses.
@@ -156,7 +158,9 @@ func (a *applier) dependents(ctx context.Context) error {
 			if u == nil {
 				continue
 			}
-			match = func(c *store.Conversation) bool { return c.Assignee.Type == store.AssigneeUser && c.Assignee.ID == u.ID }
+			match = func(c *store.Conversation) bool {
+				return c.Assignee.Type == store.AssigneeUser && c.Assignee.ID == u.ID
+			}
 		case "team":
 			t := a.was.teams[d.Name]
 			if t == nil {

@@ -12,6 +12,7 @@ import (
 // Response rule mistakes get one message each, with the field path and
 // what would be valid.
 func TestResponseRuleMistakes(t *testing.T) {
+	t.Parallel()
 	const head = "workspace:\n  slug: salon\n  name: Salon\n"
 	for _, tc := range []struct {
 		name, src, want string
@@ -48,6 +49,7 @@ func TestResponseRuleMistakes(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			ps := problems(t, tc.src)
 			if len(ps) != 1 || ps[0].String() != tc.want {
 				t.Errorf("got %d problems:\n%v\nwant exactly:\n%s", len(ps), ps, tc.want)
@@ -59,6 +61,7 @@ func TestResponseRuleMistakes(t *testing.T) {
 // Rules are applied in file order, updated in place, disabled and
 // deleted with the file.
 func TestApplyResponseRules(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		f := mustLoad(t, examples[0])
 		f.Workspace.Slug = storetest.Name("salon")

@@ -34,6 +34,7 @@ func problems(t *testing.T, src string) source.Problems {
 // Each mistake a new user makes gets exactly one message naming the
 // place, the field path and what would be valid.
 func TestParseNewUserMistakes(t *testing.T) {
+	t.Parallel()
 	const head = "workspace:\n  slug: salon\n  name: Salon\n"
 	for _, tc := range []struct {
 		name, src string
@@ -131,6 +132,7 @@ func TestParseNewUserMistakes(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			ps := problems(t, tc.src)
 			if len(ps) != 1 || ps[0].String() != tc.want {
 				t.Errorf("got %d problems:\n%v\nwant exactly:\n%s", len(ps), ps, tc.want)
@@ -141,6 +143,7 @@ func TestParseNewUserMistakes(t *testing.T) {
 
 // Every problem of a file is reported in one go, in file order.
 func TestParseReportsEveryProblem(t *testing.T) {
+	t.Parallel()
 	ps := problems(t, `workspace:
   slug: Salon Élégance
   name: Salon
@@ -189,6 +192,7 @@ colour: blue
 }
 
 func TestExamplesParse(t *testing.T) {
+	t.Parallel()
 	for _, path := range examples {
 		if _, err := workspace.Load(path); err != nil {
 			t.Errorf("%s: %v", path, err)
@@ -246,6 +250,7 @@ func normalise(f *workspace.File) *workspace.File {
 // apply → export gives back the file; applying the export changes nothing
 // and exports the same bytes: on both stores.
 func TestApplyExportRoundTrip(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		for _, path := range examples {
 			f := mustLoad(t, path)
@@ -279,6 +284,7 @@ func TestApplyExportRoundTrip(t *testing.T) {
 }
 
 func TestApplyUpdatesAndDeletes(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		f := mustLoad(t, examples[0])
 		if _, err := workspace.Apply(ctx, s, f, workspace.ApplyOptions{}); err != nil {
@@ -349,6 +355,7 @@ var errInjected = errors.New("injected failure")
 func (failingQueries) CreateLabel(context.Context, *store.Label) error { return errInjected }
 
 func TestApplyIsAllOrNothing(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, s store.Store) {
 		// A new workspace: nothing of it may remain.
 		_, err := workspace.Apply(ctx, failingStore{s}, mustLoad(t, examples[1]), workspace.ApplyOptions{})
@@ -377,6 +384,7 @@ func TestApplyIsAllOrNothing(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
+	t.Parallel()
 	_, err := workspace.Load("does-not-exist.yaml")
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Load = %v, want a not-exist error", err)

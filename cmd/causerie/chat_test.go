@@ -77,6 +77,7 @@ func TestChatWithoutModelExplains(t *testing.T) {
 }
 
 func TestChatNeedsAnAgentChoice(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/support/workspace.yaml")
 	_, err := run(t, "--data-dir", dir, "chat")

@@ -24,6 +24,7 @@ const (
 )
 
 func TestFlowValidate(t *testing.T) {
+	t.Parallel()
 	out := mustRun(t, "flow", "validate", bookingFile, relanceFile, "../../examples/support/flows/lead-qualification.yaml")
 	for _, want := range []string{
 		`prise-de-rendez-vous.json: flow "prise-de-rendez-vous" is valid (14 nodes, 15 edges, 6 paths)`,
@@ -46,6 +47,7 @@ func TestFlowValidate(t *testing.T) {
 }
 
 func TestFlowGraphAndPaths(t *testing.T) {
+	t.Parallel()
 	out := mustRun(t, "flow", "graph", bookingFile, "--format", "mermaid")
 	for _, want := range []string{"graph TD\n", `n_service{"Quel service ?"}`, `n_service -->|"Coupe"| n_details`,
 		`n_service -->|"Coloration"| n_couleur`, `n_confirmer(["Confirmer & Fin"])`} {
@@ -64,6 +66,7 @@ func TestFlowGraphAndPaths(t *testing.T) {
 }
 
 func TestFlowRun(t *testing.T) {
+	t.Parallel()
 	out, err := runIn(t, "Coloration\nblond\n05/12/2026\n14h30\n06 12 34 56 78\n", "flow", "run", bookingFile, "--fail", "notifier", "--contact", "Léa")
 	if err != nil {
 		t.Fatal(err)

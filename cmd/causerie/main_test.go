@@ -42,8 +42,10 @@ func storeFlags(t *testing.T) map[string][]string {
 }
 
 func TestApplyExportRoundTrip(t *testing.T) {
+	t.Parallel()
 	for name, flags := range storeFlags(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			out := mustRun(t, append(flags, "apply", "-f", "../../examples/salon/workspace.yaml")...)
 			if !strings.Contains(out, `workspace "salon" applied: 31 changes (`+name+` store)`) {
@@ -68,8 +70,10 @@ func TestApplyExportRoundTrip(t *testing.T) {
 }
 
 func TestApplyMalformedFileChangesNothing(t *testing.T) {
+	t.Parallel()
 	for name, flags := range storeFlags(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			mustRun(t, append(flags, "apply", "-f", "../../examples/salon/workspace.yaml")...)
 			before := mustRun(t, append(flags, "export")...)
 			bad := filepath.Join(t.TempDir(), "bad.yaml")
@@ -93,6 +97,7 @@ func TestApplyMalformedFileChangesNothing(t *testing.T) {
 }
 
 func TestMigrate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	if out := mustRun(t, "--data-dir", dir, "migrate"); !strings.Contains(out, "applied 00001_workspace_model.sql") {
 		t.Errorf("first migrate:\n%s", out)
@@ -103,6 +108,7 @@ func TestMigrate(t *testing.T) {
 }
 
 func TestExportNeedsAWorkspace(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	_, err := run(t, "--data-dir", dir, "export")
 	if err == nil || !strings.Contains(err.Error(), "no workspace yet") {
@@ -120,8 +126,10 @@ func TestExportNeedsAWorkspace(t *testing.T) {
 }
 
 func TestKnowledgeBaseCommands(t *testing.T) {
+	t.Parallel()
 	for name, flags := range storeFlags(t) {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			mustRun(t, append(flags, "apply", "-f", "../../examples/salon/workspace.yaml")...)
 			dir := t.TempDir()
 			for _, f := range []string{"tarifs.md", "horaires.md"} {
@@ -198,6 +206,7 @@ func TestKnowledgeBaseCommands(t *testing.T) {
 // root ignores file modes) is read by the commands that only read, and a
 // command that writes says why it cannot.
 func TestReadOnlyStore(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/salon/workspace.yaml")
 	db := filepath.Join(dir, "causerie.db")

@@ -6,6 +6,7 @@ import (
 )
 
 func TestPickNamed(t *testing.T) {
+	t.Parallel()
 	c := choice{workspace: "salon", one: "AI agent", many: "AI agents", flag: "--agent", section: "ai_agents"}
 	id := func(s string) string { return s }
 	cases := []struct {

@@ -13,6 +13,7 @@ import (
 )
 
 func TestRetryable(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		err  error
 		want bool
@@ -36,6 +37,7 @@ func TestRetryable(t *testing.T) {
 }
 
 func TestDelayDoublesWithJitter(t *testing.T) {
+	t.Parallel()
 	base := 100 * time.Millisecond
 	for attempt := range 4 {
 		full := base << attempt
@@ -49,6 +51,7 @@ func TestDelayDoublesWithJitter(t *testing.T) {
 }
 
 func TestParseRetryAfter(t *testing.T) {
+	t.Parallel()
 	if got := ParseRetryAfter("2"); got != 2*time.Second {
 		t.Errorf(`ParseRetryAfter("2") = %v, want 2s`, got)
 	}

@@ -8,12 +8,14 @@ import (
 )
 
 func TestFold(t *testing.T) {
+	t.Parallel()
 	if got := suggest.Fold("  Équipe de Planification "); got != "equipe de planification" {
 		t.Errorf("Fold = %q", got)
 	}
 }
 
 func TestNearest(t *testing.T) {
+	t.Parallel()
 	got := suggest.Nearest("budjet", []string{"bookingdate", "Budget", "service", "budget_max"})
 	want := []string{"Budget", "budget_max", "service", "bookingdate"}
 	if !slices.Equal(got, want) {
@@ -22,6 +24,7 @@ func TestNearest(t *testing.T) {
 }
 
 func TestClose(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ name, want string }{
 		{"asign", "assign"},
 		{"numeric", "number"},
@@ -35,6 +38,7 @@ func TestClose(t *testing.T) {
 }
 
 func TestList(t *testing.T) {
+	t.Parallel()
 	if got := suggest.List([]string{"a", "b", "c"}, 2); got != `"a", "b" and 1 more` {
 		t.Errorf("List = %s", got)
 	}

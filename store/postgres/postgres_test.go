@@ -13,10 +13,12 @@ import (
 )
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, storetest.OpenPostgres)
 }
 
 func TestMigrateIsIdempotentAndCreatesVector(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	url := storetest.PostgresURL(t)
 	first, err := postgres.Migrate(ctx, url)
@@ -45,6 +47,7 @@ func BenchmarkLoadConversation(b *testing.B) {
 // A role that may not create the vector extension is told the exact
 // statement an administrator must run.
 func TestRoleWithoutVectorExtension(t *testing.T) {
+	t.Parallel()
 	base := storetest.PostgresURL(t) // skips or fails as the suite does without PostgreSQL
 	ctx := context.Background()
 	admin, err := pgx.Connect(ctx, base)

@@ -13,10 +13,12 @@ import (
 )
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, storetest.OpenSQLite)
 }
 
 func TestReopenKeepsData(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sub", "dir", "causerie.db")
 	s, err := sqlite.Open(ctx, path)
@@ -50,6 +52,7 @@ func BenchmarkLoadConversation(b *testing.B) {
 // A store on read-only media is read without creating any file, and a
 // write says the store is read-only.
 func TestOpenReadOnly(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "causerie.db")
