@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/causerie/causerie/internal/redact"
 	"github.com/causerie/causerie/internal/suggest"
 )
 
@@ -181,7 +182,7 @@ func (t *tape) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	t.mu.Lock()
 	t.recorded = append(t.recorded, Interaction{Key: key, Turn: turn, Endpoint: endpoint, Request: normalised,
-		Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Response: redact(string(data))})
+		Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Response: redact.String(string(data))})
 	t.mu.Unlock()
 	resp.Body = io.NopCloser(bytes.NewReader(data))
 	return resp, nil
@@ -190,11 +191,6 @@ func (t *tape) RoundTrip(req *http.Request) (*http.Response, error) {
 // Store IDs (ws_…, conv_…, chk_…) differ from run to run; in a request
 // they become <id1>, <id2>… by order of appearance.
 var storeID = regexp.MustCompile(`\b(?:ws|usr|team|agent|fld|stage|lbl|kb|ct|conv|msg|task|doc|chk|turn)_[0-9a-hjkmnp-tv-z]{26}\b`)
-
-// Secrets never reach a cassette.
-var secret = regexp.MustCompile(`(?i)\b(sk-[a-z0-9_-]{8,}|bearer\s+[a-z0-9._~+/=-]{8,})`)
-
-func redact(s string) string { return secret.ReplaceAllString(s, "[redacted]") }
 
 // The token cap's field differs by endpoint (agent.OpenAIConfig.TokenField):
 // a case recorded against one endpoint replays against the cassette with
@@ -239,7 +235,7 @@ func normalise(body []byte, contentType string) (json.RawMessage, string) {
 		ids[id] = "<id" + strconv.Itoa(len(ids)+1) + ">"
 		return ids[id]
 	})
-	text = redact(text)
+	text = redact.String(text) // secrets never reach a cassette
 	text = oneTokenField(text)
 	sum := sha256.Sum256([]byte(text)) // the client writes its JSON in a fixed order
 	if !json.Valid([]byte(text)) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/causerie/causerie/internal/redact"
 	"github.com/causerie/causerie/internal/suggest"
 	"github.com/causerie/causerie/store"
 )
@@ -48,9 +49,6 @@ type Action struct {
 	Outside func(ctx context.Context, x *Exec) Result
 	Run     func(ctx context.Context, x *Exec) Result
 	After   func(ctx context.Context, x *Exec, r Result) Result
-	// Redact returns the arguments as the audit log may keep them
-	// (secrets replaced); nil keeps them as they are.
-	Redact func(args json.RawMessage) json.RawMessage
 
 	// Filled by Register.
 	schemaJSON json.RawMessage
@@ -490,19 +488,14 @@ type AuditEvent struct {
 }
 
 func (c *Catalogue) auditEvent(call *Call, res Result) *store.Event {
-	args := call.Args
-	a := c.actions[call.Action]
-	switch {
-	case a != nil && a.Redact != nil && json.Valid(args):
-		args = a.Redact(args)
-	case a != nil && a.Redact != nil:
-		// Arguments that are not JSON cannot be redacted field by field.
-		args = json.RawMessage(`"[redacted: the arguments were not valid JSON]"`)
-	case !json.Valid(args):
-		b, _ := json.Marshal(string(args)) // keep what the model sent, as text
-		args = b
+	// One redaction for every action: secrets in the arguments (a header
+	// value, a token in a URL) and in the result never reach the log.
+	args := json.RawMessage(redact.JSON(call.Args))
+	if len(call.Args) == 0 {
+		args = json.RawMessage("{}")
 	}
 	payload, _ := json.Marshal(AuditEvent{Action: call.Action, Args: args, Result: res, Key: call.Key})
+	payload = redact.JSON(payload)
 	return &store.Event{WorkspaceID: call.WorkspaceID, ConversationID: call.ConversationID, Type: "action.executed",
 		Actor: call.Actor, Payload: payload, ModelCallID: call.ToolCallID}
 }

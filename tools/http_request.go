@@ -59,7 +59,6 @@ func httpRequest() *Action {
 			"when it answers with a status other than 2xx (its answer is in data.body).",
 		Args:    httpArgs{},
 		Outside: runHTTPRequest,
-		Redact:  redactHTTPArgs,
 	}
 }
 
@@ -282,59 +281,6 @@ func requestBody(args httpArgs, vars map[string]any) ([]byte, string, *Result) {
 		}
 		return []byte(s), "application/json", nil
 	}
-}
-
-// redactHTTPArgs keeps the header names of http_request's arguments and
-// replaces their values (tokens…), and a password in the URL.
-func redactHTTPArgs(args json.RawMessage) json.RawMessage {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(args, &m); err != nil {
-		b, _ := json.Marshal(redacted + " (the arguments were not a JSON object)")
-		return b
-	}
-	if raw, ok := m["headers_json"]; ok {
-		var text string
-		if err := json.Unmarshal(raw, &text); err == nil {
-			// The usual case: a JSON object written as text.
-			m["headers_json"], _ = json.Marshal(redactHeaderValues([]byte(text), true))
-		} else {
-			m["headers_json"], _ = json.Marshal(redactHeaderValues(raw, false))
-		}
-	}
-	if raw, ok := m["url"]; ok {
-		var s string
-		if json.Unmarshal(raw, &s) == nil {
-			if u, err := url.Parse(s); err == nil && u.User != nil {
-				m["url"], _ = json.Marshal(u.Redacted())
-			}
-		}
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return args
-	}
-	return b
-}
-
-// redactHeaderValues replaces every value of a JSON object of headers,
-// returning the object as text (asText) or as JSON.
-func redactHeaderValues(obj []byte, asText bool) any {
-	if len(bytes.TrimSpace(obj)) == 0 {
-		return ""
-	}
-	var h map[string]json.RawMessage
-	if err := json.Unmarshal(obj, &h); err != nil {
-		return redacted + " (not a JSON object)"
-	}
-	out := make(map[string]string, len(h))
-	for name := range h {
-		out[name] = redacted
-	}
-	if !asText {
-		return out
-	}
-	b, _ := json.Marshal(out)
-	return string(b)
 }
 
 // postJSON posts body as JSON to url through the guarded client (SSRF

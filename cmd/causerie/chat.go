@@ -364,7 +364,7 @@ func (c *chat) send(in conversation.Inbound, interrupts <-chan os.Signal) {
 	switch {
 	case err != nil && errors.Is(err, context.Canceled):
 	case err != nil:
-		fmt.Fprintf(c.out, "error: %v\n", err)
+		fmt.Fprintf(c.out, "error: %s\n", redact.String(err.Error()))
 	case out.Notice != "":
 		fmt.Fprintln(c.out, out.Notice)
 	case out.Via != "":
@@ -395,9 +395,13 @@ func (c *chat) send(in conversation.Inbound, interrupts <-chan os.Signal) {
 	}
 }
 
-// describeAction shows an action the way an admin reads it:
+// describeAction tells the operator what an action did, its arguments and
+// results redacted.
+func describeAction(a *tools.ActionTaken) string { return redact.String(actionLine(a)) }
+
+// actionLine shows an action the way an admin reads it:
 // "assign → @Équipe de Planification (round robin) → Marie Dubois".
-func describeAction(a *tools.ActionTaken) string {
+func actionLine(a *tools.ActionTaken) string {
 	r := a.Result
 	if !r.OK {
 		return fmt.Sprintf("%s %s → failed: %s", a.Name, compact(a.Args), r.Message)
@@ -415,14 +419,7 @@ func describeAction(a *tools.ActionTaken) string {
 	return fmt.Sprintf("%s → %s", a.Name, r.Message)
 }
 
-func compact(raw json.RawMessage) string {
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
-		return string(raw)
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
+func compact(raw json.RawMessage) string { return string(redact.JSON(raw)) }
 
 func (c *chat) showContact() error {
 	conv, err := c.s.GetConversation(c.ctx, c.ws.ID, c.conv.ID)

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/causerie/causerie/dsl"
+	"github.com/causerie/causerie/internal/redact"
 	"github.com/causerie/causerie/internal/source"
 	"github.com/causerie/causerie/store"
 )
@@ -162,6 +163,7 @@ func walkFlow(ctx context.Context, p *dsl.Program, in io.Reader, out io.Writer, 
 		},
 		OnAct: func(n *dsl.Node, action string, args map[string]any) {
 			b, _ := json.Marshal(args)
+			b = redact.JSON(b) // a flow's headers carry tokens
 			result := "done"
 			if n != nil && slices.Contains(fail, n.ID) {
 				result = "fails (--fail)"

@@ -17,7 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/causerie/causerie/internal/source"
+	"github.com/causerie/causerie/internal/redact"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/store/postgres"
 	"github.com/causerie/causerie/store/sqlite"
@@ -27,15 +27,14 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	if err := newRoot(os.Stdout, os.Stderr).ExecuteContext(ctx); err != nil {
-		var problems source.Problems
-		if errors.As(err, &problems) {
-			fmt.Fprintln(os.Stderr, "causerie:", problems.Error())
-		} else {
-			fmt.Fprintln(os.Stderr, "causerie:", err)
-		}
+		printError(os.Stderr, err)
 		os.Exit(1)
 	}
 }
+
+// printError prints a command's error, redacted: it may quote a token or
+// a database URL's password.
+func printError(w io.Writer, err error) { fmt.Fprintln(w, "causerie:", redact.String(err.Error())) }
 
 // config is what every command shares: where the store is, and which
 // workspace the commands that work on one use.
