@@ -263,8 +263,12 @@ func TestReportsAndBaseline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	flips, err := rep2.Compare(baseline)
-	if err != nil || len(flips) != 1 || flips[0].String() != "Test suite › budget then close: passed, now failed" {
+	base, err := evals.LoadReport(baseline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flips := rep2.Compare(base)
+	if len(flips) != 1 || flips[0].String() != "Test suite › budget then close: passed, now failed" {
 		t.Errorf("flips %v, %v", flips, err)
 	}
 	var x bytes.Buffer
@@ -289,7 +293,7 @@ func TestReportsAndBaseline(t *testing.T) {
 	if err := rep2.HTML(&h); err != nil || !strings.Contains(h.String(), "budget then close — trial 1") {
 		t.Errorf("html: %v", err)
 	}
-	if _, err := rep2.Compare(filepath.Join(dir, "suite.yaml")); err == nil {
+	if _, err := evals.LoadReport(filepath.Join(dir, "suite.yaml")); err == nil {
 		t.Error("a baseline that is not a JSON report must be refused")
 	}
 }

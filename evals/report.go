@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -260,17 +261,26 @@ func (f Flip) String() string {
 	return fmt.Sprintf("%s › %s: %s, now %s", f.Suite, f.Case, verdict(f.Was), verdict(f.Now))
 }
 
-// Compare lists the cases whose outcome differs from the baseline report
-// (a JSON report of an earlier run). Cases new since then are not flips.
-func (r *Report) Compare(baselinePath string) ([]Flip, error) {
-	data, err := os.ReadFile(baselinePath)
+// LoadReport reads a JSON report of an earlier run (causerie eval
+// --format json), a baseline to Compare with.
+func LoadReport(path string) (*Report, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("baseline: %w", err)
 	}
 	var base Report
-	if err := json.Unmarshal(data, &base); err != nil {
-		return nil, fmt.Errorf("baseline %s is not a JSON report of causerie eval --format json: %w", baselinePath, err)
+	if err := json.Unmarshal(data, &base); err != nil || base.Suites == nil {
+		if err == nil {
+			err = errors.New("it has no suites")
+		}
+		return nil, fmt.Errorf("baseline %s is not a JSON report of causerie eval --format json: %w", path, err)
 	}
+	return &base, nil
+}
+
+// Compare lists the cases whose outcome differs from the baseline report.
+// Cases new since then are not flips.
+func (r *Report) Compare(base *Report) []Flip {
 	was := map[[2]string]bool{}
 	for _, s := range base.Suites {
 		for _, c := range s.Cases {
@@ -285,5 +295,5 @@ func (r *Report) Compare(baselinePath string) ([]Flip, error) {
 			}
 		}
 	}
-	return flips, nil
+	return flips
 }

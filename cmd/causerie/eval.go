@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/mattn/go-isatty"
@@ -30,6 +32,47 @@ Model traffic is replayed from the case's cassette when it exists (no endpoint, 
 or when --baseline shows a case that passed before and fails now.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, paths []string) error {
+			// Every option is checked before anything runs, and all that is
+			// wrong is said at once.
+			var bad []string
+			if !slices.Contains(reportFormats, format) {
+				bad = append(bad, fmt.Sprintf("--format %q: use one of %s", format, strings.Join(reportFormats, ", ")))
+			}
+			if opts.Trials < 1 {
+				bad = append(bad, fmt.Sprintf("--trials %d: run each case at least once (1 or more)", opts.Trials))
+			}
+			if opts.Parallel < 0 {
+				bad = append(bad, fmt.Sprintf("--parallel %d: give a positive number of trials at once, or 0 for one per CPU", opts.Parallel))
+			}
+			switch n := btoi(record) + btoi(live) + btoi(replay); {
+			case n > 1:
+				bad = append(bad, "choose one of --record, --live and --replay")
+			case record || live:
+				if _, err := agent.OpenAIConfigFromEnv(); err != nil {
+					flag := "--record"
+					if live {
+						flag = "--live"
+					}
+					bad = append(bad, fmt.Sprintf("%s needs a model endpoint: %v", flag, err))
+				}
+			}
+			var base *evals.Report
+			if baseline != "" {
+				var err error
+				if base, err = evals.LoadReport(baseline); err != nil {
+					bad = append(bad, "--baseline: "+err.Error())
+				}
+			}
+			if output != "" {
+				if dir := filepath.Dir(output); dir != "" {
+					if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+						bad = append(bad, fmt.Sprintf("--output %s: the folder %s does not exist", output, dir))
+					}
+				}
+			}
+			if len(bad) > 0 {
+				return errors.New("nothing was run:\n  " + strings.Join(bad, "\n  "))
+			}
 			var suites []*evals.Suite
 			var loadErrs []error
 			for _, p := range paths {
@@ -44,8 +87,6 @@ or when --baseline shows a case that passed before and fails now.`,
 				return err
 			}
 			switch {
-			case record && live, record && replay, live && replay:
-				return fmt.Errorf("choose one of --record, --live and --replay")
 			case record:
 				opts.Mode = evals.Record
 			case live:
@@ -101,13 +142,9 @@ or when --baseline shows a case that passed before and fails now.`,
 				rep.Text(cmd.OutOrStdout()) // the summary on the terminal too
 			}
 			var problems []string
-			if baseline != "" {
-				flips, err := rep.Compare(baseline)
-				if err != nil {
-					return err
-				}
+			if base != nil {
 				regressions := 0
-				for _, f := range flips {
+				for _, f := range rep.Compare(base) {
 					fmt.Fprintf(cmd.OutOrStdout(), "flipped: %s\n", f)
 					if f.Was && !f.Now {
 						regressions++
@@ -137,6 +174,16 @@ or when --baseline shows a case that passed before and fails now.`,
 	cmd.Flags().StringVar(&baseline, "baseline", "", "a JSON report of an earlier run: list flipped cases, fail on regressions")
 	cmd.AddCommand(newEvalCapture(cfg))
 	return cmd
+}
+
+// reportFormats are eval's --format values.
+var reportFormats = []string{"text", "json", "junit", "html"}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func writeReport(w io.Writer, rep *evals.Report, format string) error {

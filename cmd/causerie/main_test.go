@@ -258,3 +258,27 @@ func TestApplyDryRunAndForce(t *testing.T) {
 		t.Errorf("forced apply does not warn:\n%s", out)
 	}
 }
+
+// eval checks every option before running anything, and says all that is
+// wrong at once.
+func TestEvalChecksOptionsUpFront(t *testing.T) {
+	t.Setenv("OPENAI_BASE_URL", "")
+	t.Setenv("OPENAI_API_KEY", "")
+	notReport := filepath.Join(t.TempDir(), "old.json")
+	os.WriteFile(notReport, []byte(`{"cases": 3}`), 0o644)
+	out, err := run(t, "eval", "../../examples/salon/evals/salon.yaml", "--format", "xml", "--trials", "0", "--record",
+		"--baseline", notReport, "-o", "/nonexistent/report.xml")
+	if err == nil {
+		t.Fatalf("eval with bad options ran:\n%s", out)
+	}
+	for _, want := range []string{"nothing was run", `--format "xml": use one of text, json, junit, html`,
+		"--trials 0: run each case at least once", "--record needs a model endpoint: no model endpoint configured: set OPENAI_API_KEY",
+		"--baseline: baseline " + notReport + " is not a JSON report", "--output /nonexistent/report.xml: the folder /nonexistent does not exist"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(out, "[1/") {
+		t.Errorf("cases ran:\n%s", out)
+	}
+}
