@@ -49,20 +49,20 @@ func TestCaptureRoundTrip(t *testing.T) {
 		}
 	}
 
-	c, agentName, err := evals.Capture(ctx, s, res.Workspace, conv.ID)
+	captured, err := evals.Capture(ctx, s, res.Workspace, conv.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
+	c, agentName := captured.Case, captured.Agent
 	if agentName != "Assistante" || len(c.Turns) != 2 || c.Expect.State.Contact.Stage != "Lead Qualifié" ||
 		c.Expect.State.Conversation.Assignee.User != "Marie Dubois" || len(c.Expect.State.Tasks) != 1 || len(c.Expect.Actions.Called) != 4 {
 		t.Fatalf("captured: agent %q %+v", agentName, c)
 	}
-	data, err := evals.CaptureSuite(c, agentName, "workspace.yaml")
-	if err != nil {
+	path := filepath.Join(dir, "captured.yaml")
+	if _, err := captured.Write(path, "workspace.yaml"); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(dir, "captured.yaml")
-	os.WriteFile(path, data, 0o644)
+	data, _ := os.ReadFile(path)
 	suite, err := evals.Load(path)
 	if err != nil {
 		t.Fatalf("the captured suite does not load: %v\n%s", err, data)

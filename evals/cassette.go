@@ -97,6 +97,10 @@ func (e *MissingError) Error() string {
 	if e.Turn == 0 {
 		where = "the judge"
 	}
+	if _, err := os.Stat(e.Cassette); errors.Is(err, os.ErrNotExist) {
+		return fmt.Sprintf("case %q, %s: the case asks the model (%s) and has no cassette (%s): record one with --record, "+
+			"or run it --live", e.Case, where, e.Endpoint, e.Cassette)
+	}
 	return fmt.Sprintf("case %q, %s: the model request (%s, key %s) is not in the cassette %s — the prompt, the tools "+
 		"or the case changed since it was recorded; record it again with --record", e.Case, where, e.Endpoint, e.Key[:12], e.Cassette)
 }

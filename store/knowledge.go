@@ -16,6 +16,9 @@ type KnowledgeQueries interface {
 	SaveDocument(ctx context.Context, doc *Document, chunks []*Chunk) error
 	// DeleteDocument deletes a document and its chunks.
 	DeleteDocument(ctx context.Context, workspaceID, id string) error
+	// ListChunks lists a document's chunks in order, without their
+	// embeddings (the text a capture writes back out).
+	ListChunks(ctx context.Context, workspaceID, documentID string) ([]*Chunk, error)
 	// CountChunks counts a knowledge base's chunks.
 	CountChunks(ctx context.Context, workspaceID, knowledgeBaseID string) (int, error)
 	// SearchVector returns the k chunks of the knowledge bases nearest to

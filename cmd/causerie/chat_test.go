@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -191,5 +192,39 @@ func TestChatTellsTheOperatorWhyTheFallbackWasSent(t *testing.T) {
 	}
 	if strings.Contains(errs, "sk-abcdefgh12345678") || strings.Contains(stdout.String(), "sk-abcdefgh12345678") {
 		t.Errorf("the API key reached the screen:\n%s\n%s", stdout.String(), errs)
+	}
+}
+
+// eval capture end to end: a conversation the booking flow handled alone,
+// found with conversations list, becomes a suite with the flow written
+// next to it, and replays with no cassette and no model.
+func TestEvalCaptureFlowOnlyConversation(t *testing.T) {
+	t.Setenv("OPENAI_BASE_URL", "")
+	t.Setenv("OPENAI_API_KEY", "")
+	dir := t.TempDir()
+	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/salon/workspace.yaml")
+	mustRun(t, "--data-dir", dir, "flow", "apply", "../../examples/salon/flows/prise-de-rendez-vous.json")
+	runChat(t, dir, "réservation\nCoupe\ncourts\ndemain\nla semaine prochaine\nun jour\n")
+	lines := strings.Split(strings.TrimSpace(mustRun(t, "--data-dir", dir, "conversations", "list")), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("conversations list: %v", lines)
+	}
+	id := strings.Fields(lines[1])[0]
+
+	suiteDir := t.TempDir()
+	ws, _ := os.ReadFile("../../examples/salon/workspace.yaml")
+	os.WriteFile(filepath.Join(suiteDir, "workspace.yaml"), ws, 0o644)
+	suite := filepath.Join(suiteDir, "captured.yaml")
+	out := mustRun(t, "--data-dir", dir, "eval", "capture", "--conversation", id, "-o", suite)
+	if !strings.Contains(out, filepath.Join(suiteDir, "flows", "prise-de-rendez-vous.json")) {
+		t.Fatalf("capture did not write the flow:\n%s", out)
+	}
+	data, _ := os.ReadFile(suite)
+	if !strings.Contains(string(data), "flows/prise-de-rendez-vous.json") || !strings.Contains(string(data), "team: Équipe de Planification") {
+		t.Errorf("captured suite:\n%s", data)
+	}
+	out, err := run(t, "eval", suite)
+	if err != nil || !strings.Contains(out, "1 cases, 0 failed") {
+		t.Fatalf("the captured flow-only case does not replay without a cassette: %v\n%s\n%s", err, out, data)
 	}
 }

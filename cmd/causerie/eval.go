@@ -205,7 +205,7 @@ func newEvalCapture(cfg *config) *cobra.Command {
 	var convID, wsFile, output string
 	cmd := &cobra.Command{
 		Use:   "capture --conversation ID",
-		Short: "Turn a stored conversation into an evaluation case (visitor turns, actions taken, final state)",
+		Short: "Turn a stored conversation (see conversations list) into an evaluation suite: its visitor turns, the actions taken, the final state, and the flows and knowledge it needs",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -214,28 +214,26 @@ func newEvalCapture(cfg *config) *cobra.Command {
 				return err
 			}
 			defer s.Close()
-			c, agentName, err := evals.Capture(ctx, s, ws, convID)
+			c, err := evals.Capture(ctx, s, ws, convID)
 			if err != nil {
 				return err
 			}
-			data, err := evals.CaptureSuite(c, agentName, wsFile)
+			files, err := c.Write(output, wsFile)
 			if err != nil {
 				return err
 			}
-			if output == "" {
-				_, err = cmd.OutOrStdout().Write(data)
-				return err
+			for _, f := range files {
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s\n", f)
 			}
-			if err := os.WriteFile(output, data, 0o644); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: record its cassette with `causerie eval --record %s`\n", output, output)
+			fmt.Fprintf(cmd.OutOrStdout(), "run it with `causerie eval %s`; if the AI agent answers in it, record its cassette first "+
+				"with `causerie eval --record %s`\n", output, output)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&convID, "conversation", "", "ID of the conversation to capture")
 	cmd.Flags().StringVar(&wsFile, "workspace-file", "workspace.yaml", "the workspace file the suite names, relative to it")
-	cmd.Flags().StringVarP(&output, "output", "o", "", "write the suite here (default: standard output)")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write the suite here; its flows and knowledge go next to it")
 	_ = cmd.MarkFlagRequired("conversation")
+	_ = cmd.MarkFlagRequired("output")
 	return cmd
 }

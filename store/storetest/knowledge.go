@@ -51,6 +51,11 @@ func testKnowledgeDocuments(t *testing.T, s store.Store) {
 	if n != 2 {
 		t.Errorf("%d chunks, want 2", n)
 	}
+	listed, err := s.ListChunks(ctx, w.ID, doc.ID)
+	must(t, err)
+	if len(listed) != 2 || listed[0].Text != "La coupe coûte 35 euros." || listed[1].Position != 1 || listed[1].DocumentID != doc.ID {
+		t.Errorf("ListChunks = %+v, want the two chunks in order", listed)
+	}
 
 	// Saving the same source again replaces its chunks, keeping its ID.
 	again := &store.Document{WorkspaceID: w.ID, KnowledgeBaseID: kb.ID, Source: "docs/tarifs.md", Title: "Tarifs 2027", ContentHash: "h2", Embedder: "test-8"}

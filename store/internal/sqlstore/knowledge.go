@@ -67,6 +67,16 @@ func scanDocument(s scanner) (*store.Document, error) {
 	return &d, nil
 }
 
+// ListChunks implements store.Queries.
+func (q *queries) ListChunks(ctx context.Context, workspaceID, documentID string) ([]*store.Chunk, error) {
+	return list(ctx, q, "ListChunks", func(s scanner) (*store.Chunk, error) {
+		var c store.Chunk
+		err := s.Scan(&c.ID, &c.WorkspaceID, &c.KnowledgeBaseID, &c.DocumentID, &c.Position, &c.Title, &c.HeadingPath,
+			&c.Text, &c.URL, &c.Tokens)
+		return &c, err
+	}, workspaceID, documentID)
+}
+
 // ListDocuments implements store.Queries.
 func (q *queries) ListDocuments(ctx context.Context, workspaceID, knowledgeBaseID string) ([]*store.Document, error) {
 	return list(ctx, q, "ListDocuments", scanDocument, workspaceID, knowledgeBaseID)

@@ -8,6 +8,10 @@ SELECT language FROM knowledge_bases WHERE workspace_id = $1 AND id = $2;
 SELECT id, workspace_id, knowledge_base_id, source, title, url, content_hash, chunks, embedder, created_at, updated_at
 FROM kb_documents WHERE workspace_id = $1 AND knowledge_base_id = $2 ORDER BY source;
 
+-- name: ListChunks
+SELECT id, workspace_id, knowledge_base_id, document_id, position, title, heading_path, text, url, tokens
+FROM kb_chunks WHERE workspace_id = $1 AND document_id = $2 ORDER BY position;
+
 -- name: GetDocumentBySource
 SELECT id, workspace_id, knowledge_base_id, source, title, url, content_hash, chunks, embedder, created_at, updated_at
 FROM kb_documents WHERE workspace_id = $1 AND knowledge_base_id = $2 AND source = $3;
