@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/causerie/causerie/internal/source"
+	"github.com/causerie/causerie/internal/suggest"
 )
 
 // Load reads the flow file at path (JSON, or YAML for .yaml / .yml) and
@@ -73,6 +74,7 @@ func Parse(name string, data []byte) (*Flow, error) {
 		return nil, err
 	}
 	f.src = d
+	f.unaccentParameters()
 	if ps := d.Problems(); len(ps) > 0 {
 		for i := range ps {
 			ps[i].Node = f.nodeAt(ps[i].Path)
@@ -81,6 +83,43 @@ func Parse(name string, data []byte) (*Flow, error) {
 		return f, ps
 	}
 	return f, nil
+}
+
+// unaccentParameters renames parameters written with accents, as French
+// admins do (seed 004's "priorite" typed "priorité"), to the name the
+// block declares, when that is the only difference.
+func (f *Flow) unaccentParameters() {
+	for i := range f.Nodes {
+		params := f.Nodes[i].Data.Parameters
+		for k, v := range params {
+			plain := suggest.StripAccents(k)
+			if plain == k || !knownParameter(plain) {
+				continue
+			}
+			if _, taken := params[plain]; !taken {
+				delete(params, k)
+				params[plain] = v
+			}
+		}
+	}
+}
+
+// knownParameter reports whether some node kind or action has a
+// parameter called name.
+func knownParameter(name string) bool {
+	for _, b := range kinds {
+		if _, ok := b.param(name); ok {
+			return true
+		}
+	}
+	for _, a := range actionTypes() {
+		if b, ok := actionBlock(a); ok {
+			if _, ok := b.param(name); ok {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // nodeAt returns the id of the node path is in ("nodes[3].data…"), or "".

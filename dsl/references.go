@@ -3,6 +3,7 @@ package dsl
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/causerie/causerie/internal/source"
@@ -69,10 +70,43 @@ func CheckWorkspace(ctx context.Context, q store.Queries, workspaceID string, f 
 		names["contact field"] = append(names["contact field"], cf.Key, cf.Name)
 	}
 
+	// What {{contact.<x>}} and $contact.<x> may name: the contact's own
+	// attributes and the workspace's fields, by id.
+	contactKeys := append(slices.Clone(tools.ReservedFieldIDs), "tags")
+	for _, cf := range fields {
+		contactKeys = append(contactKeys, cf.Key)
+	}
 	c := &problems{f: f}
 	for i := range f.Nodes {
 		n := &f.Nodes[i]
 		pp := fmt.Sprintf("nodes[%d].data.parameters", i)
+		var placeholders func(path string, v any)
+		placeholders = func(path string, v any) {
+			switch x := v.(type) {
+			case string:
+				for _, ph := range tools.Placeholders(x) {
+					rest, ok := strings.CutPrefix(ph, "contact.")
+					if !ok {
+						continue
+					}
+					key, _, _ := strings.Cut(rest, ".")
+					if key == "" || slices.Contains(contactKeys, key) {
+						continue
+					}
+					c.add(n.ID, path, "%q names no contact field of workspace %q%s; valid: %s", ph, ws.Slug,
+						didYouMean(key, contactKeys), suggest.List(suggest.Nearest(key, contactKeys), 10))
+				}
+			case map[string]any:
+				for k, e := range x {
+					placeholders(path+"."+k, e)
+				}
+			case []any:
+				for j, e := range x {
+					placeholders(fmt.Sprintf("%s[%d]", path, j), e)
+				}
+			}
+		}
+		placeholders(pp, n.Data.Parameters)
 		ref := func(param, kind string, value any) {
 			v, ok := value.(string)
 			if !ok || strings.TrimSpace(v) == "" || strings.Contains(v, "{{") || tools.Known(v, names[kind]) {

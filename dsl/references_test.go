@@ -35,7 +35,7 @@ func TestCheckWorkspace(t *testing.T) {
  {"id": "tag", "type": "action", "data": {"parameters": {"action_type": "tag_contact", "tag": "relance_envoye"}}},
  {"id": "stage", "type": "action", "data": {"parameters": {"action_type": "update_lifecycle_stage", "stage": "lead qualifié"}}},
  {"id": "save", "type": "action", "data": {"parameters": {"action_type": "update_contact_fields", "fields": {"servise": "{{d}}", "budget": "{{d}}"}}}},
- {"id": "task", "type": "action", "data": {"parameters": {"assignation": "Ventes", "priorite": "haute"}}},
+ {"id": "task", "type": "action", "data": {"parameters": {"assignation": "Ventes", "priorite": "haute", "title": "Rappeler {{contact.telephon}} ($contact.name)"}}},
  {"id": "human", "type": "handoff", "data": {"parameters": {"team": "@équipe de planification"}}},
  {"id": "end", "type": "end"}],
  "edges": [{"id": "1", "source": "ask", "target": "tag"}, {"id": "2", "source": "tag", "target": "stage"},
@@ -54,6 +54,7 @@ func TestCheckWorkspace(t *testing.T) {
 			`node "tag": nodes[1].data.parameters.tag: there is no tag "relance_envoye" in workspace "` + h.ws.Slug + `" (did you mean "relance_envoyee"?)`,
 			`node "save": nodes[3].data.parameters.fields.servise: there is no contact field "servise" in workspace "` + h.ws.Slug + `" (did you mean "service"?)`,
 			`node "task": nodes[4].data.parameters.assignation: there is no user or team "Ventes" in workspace "` + h.ws.Slug + `"`,
+			`node "task": nodes[4].data.parameters.title: "contact.telephon" names no contact field of workspace "` + h.ws.Slug + `" (did you mean "telephone"?)`,
 		}
 		if len(ps) != len(want) {
 			t.Fatalf("%d problems, want %d:\n%v", len(ps), len(want), ps)

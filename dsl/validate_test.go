@@ -292,3 +292,21 @@ func TestReactFlowExport(t *testing.T) {
 		t.Errorf("a React Flow export is rejected: %v", err)
 	}
 }
+
+// French admins type accents: "priorité" is seed 004's "priorite", and the
+// block (even without action_type) is the sales task.
+func TestAccentedParameterNames(t *testing.T) {
+	t.Parallel()
+	src := wrap(`{"id": "task", "type": "action", "data": {"parameters": {"action_type": "create_task", "title": "Rappeler", "priorité": "haute"}}}`)
+	f, err := dsl.Check("t.json", []byte(src), dsl.Options{})
+	if err != nil {
+		t.Fatalf("priorité refused: %v", err)
+	}
+	if got := f.Nodes[1].Data.Parameters["priorite"]; got != "haute" {
+		t.Errorf("parameters = %v, want priorite: haute", f.Nodes[1].Data.Parameters)
+	}
+	ps := problemsOf(t, "t.json", wrap(`{"id": "task", "type": "action", "data": {"parameters": {"action_type": "create_task", "title": "Rappeler", "priorité": "urgente"}}}`), dsl.Options{})
+	if len(ps) != 1 || !strings.Contains(ps[0].String(), "haute") {
+		t.Errorf("priorité: urgente = %v, want one problem naming the valid values", ps)
+	}
+}

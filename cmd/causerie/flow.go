@@ -17,6 +17,7 @@ import (
 	"github.com/causerie/causerie/dsl"
 	"github.com/causerie/causerie/internal/redact"
 	"github.com/causerie/causerie/internal/source"
+	"github.com/causerie/causerie/internal/suggest"
 	"github.com/causerie/causerie/store"
 )
 
@@ -139,6 +140,9 @@ nodes given with --fail, which take their error edge: use it to walk every path.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := loadFlow(args[0], false)
 			if err != nil {
+				return err
+			}
+			if err := checkFailNodes(p.Flow, fail); err != nil {
 				return err
 			}
 			if country == "" && lang == "fr" {
@@ -379,4 +383,35 @@ func flowNotFound(cmd *cobra.Command, s store.Store, ws *store.Workspace, key st
 		return fmt.Errorf("workspace %q has no flow %q (it has none)", ws.Slug, key)
 	}
 	return fmt.Errorf("workspace %q has no flow %q; its flows: %s", ws.Slug, key, strings.Join(keys, ", "))
+}
+
+// checkFailNodes refuses --fail ids that name no action node of the flow:
+// the walk would silently take no error edge.
+func checkFailNodes(f *dsl.Flow, fail []string) error {
+	var actions, all []string
+	for _, n := range f.Nodes {
+		all = append(all, n.ID)
+		if n.Type == dsl.KindAction {
+			actions = append(actions, n.ID)
+		}
+	}
+	var bad []string
+	for _, id := range fail {
+		switch {
+		case slices.Contains(actions, id):
+		case slices.Contains(all, id):
+			bad = append(bad, fmt.Sprintf("--fail %s: node %q is not an action node, so it cannot fail; action nodes: %s",
+				id, id, strings.Join(actions, ", ")))
+		default:
+			msg := fmt.Sprintf("--fail %s: flow %q has no node %q", id, f.ID, id)
+			if c := suggest.Close(id, actions); c != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", c)
+			}
+			bad = append(bad, msg+"; action nodes: "+strings.Join(actions, ", "))
+		}
+	}
+	if len(bad) > 0 {
+		return errors.New(strings.Join(bad, "\n"))
+	}
+	return nil
 }

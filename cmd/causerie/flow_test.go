@@ -144,3 +144,18 @@ func TestFlowCommandsAndChat(t *testing.T) {
 		})
 	}
 }
+
+// --fail names an action node of the flow, or the walk is refused.
+func TestFlowRunRefusesUnknownFailNode(t *testing.T) {
+	t.Parallel()
+	_, err := runIn(t, "", "flow", "run", bookingFile, "--fail", "notifer", "--fail", "accueil")
+	if err == nil {
+		t.Fatal("flow run with an unknown --fail node ran")
+	}
+	for _, want := range []string{`--fail notifer: flow "prise-de-rendez-vous" has no node "notifer" (did you mean "notifier"?); action nodes: `,
+		`--fail accueil: node "accueil" is not an action node, so it cannot fail`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}
