@@ -52,7 +52,7 @@ func checkAll(t *testing.T, name string, data []byte) {
 	if err != nil {
 		t.Fatalf("Validate accepted a flow Compile rejects: %v", err)
 	}
-	_ = p.Mermaid()
+	_ = p.Mermaid("fr")
 	_ = p.Paths(2)
 	env := &dsl.Simulation{Lang: "fr"}
 	st := p.NewState("fuzz")

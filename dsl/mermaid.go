@@ -4,23 +4,31 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/causerie/causerie/prompts"
 )
 
 // Mermaid draws the flow as a Mermaid flowchart, as seed 001 does: the
 // trigger, then each node (choices and conditions as diamonds, ends
 // rounded, actions as subroutines) and each edge, labelled with its way
-// out.
-func (p *Program) Mermaid() string {
+// out. The trigger's label is in lang, the workspace's language.
+func (p *Program) Mermaid(lang string) string {
 	f := p.Flow
 	var b strings.Builder
 	b.WriteString("graph TD\n")
-	trigger := "Le visiteur déclenche le flux"
+	trigger := prompts.Message(lang, prompts.MermaidTrigger)
 	var words []string
 	for _, t := range f.Triggers {
-		words = append(words, t.Keywords...)
+		for _, w := range t.Keywords {
+			words = append(words, fmt.Sprintf(prompts.Message(lang, prompts.MermaidKeyword), w))
+		}
 	}
 	if len(words) > 0 {
-		trigger += " : « " + strings.Join(words, " », « ") + " »"
+		sep := ": "
+		if lang == "fr" {
+			sep = " : " // French puts a space before the colon
+		}
+		trigger += sep + strings.Join(words, ", ")
 	}
 	fmt.Fprintf(&b, "    %s([%s]) --> %s\n", "trigger", mermaidText(trigger), mermaidID(p.start))
 	for _, n := range f.Nodes {

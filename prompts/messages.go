@@ -13,6 +13,10 @@ const (
 	FallbackAgent = "fallback.agent"
 	// FallbackFlow is sent when a flow step fails with no error edge.
 	FallbackFlow = "fallback.flow"
+	// MermaidTrigger and MermaidKeyword label a flow's trigger in its
+	// graph (a format with one %s).
+	MermaidTrigger = "mermaid.trigger"
+	MermaidKeyword = "mermaid.keyword"
 	// FlowExit confirms that the visitor left a flow.
 	FlowExit = "flow.exit"
 	// FlowRetry prefixes the retry hints of a question, by validation

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -32,7 +33,7 @@ and edges, started by keyword triggers. See examples/salon/flows and examples/su
 validate, graph, paths and run work on files and need no store; apply, list, enable,
 disable and rm work on the workspace's flows in the store.`,
 	}
-	cmd.AddCommand(newFlowValidate(), newFlowGraph(), newFlowPaths(), newFlowRun(),
+	cmd.AddCommand(newFlowValidate(), newFlowGraph(cfg), newFlowPaths(), newFlowRun(),
 		newFlowApply(cfg), newFlowList(cfg), newFlowEnable(cfg, true), newFlowEnable(cfg, false), newFlowRm(cfg))
 	return cmd
 }
@@ -81,8 +82,8 @@ func newFlowValidate() *cobra.Command {
 	return cmd
 }
 
-func newFlowGraph() *cobra.Command {
-	var format string
+func newFlowGraph(cfg *config) *cobra.Command {
+	var format, lang string
 	cmd := &cobra.Command{
 		Use:   "graph FILE [--format mermaid]",
 		Short: "Draw a flow as a Mermaid flowchart",
@@ -95,11 +96,15 @@ func newFlowGraph() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprint(cmd.OutOrStdout(), p.Mermaid())
+			if lang == "" {
+				lang = cfg.workspaceLanguage(cmd.Context())
+			}
+			fmt.Fprint(cmd.OutOrStdout(), p.Mermaid(lang))
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "mermaid", "output format: mermaid")
+	cmd.Flags().StringVar(&lang, "lang", "", "language of the labels (default: the workspace's, else fr)")
 	return cmd
 }
 
@@ -414,4 +419,20 @@ func checkFailNodes(f *dsl.Flow, fail []string) error {
 		return errors.New(strings.Join(bad, "\n"))
 	}
 	return nil
+}
+
+// workspaceLanguage is the language of the workspace --workspace picks,
+// when a store already exists (nothing is created to find out), else fr.
+func (c *config) workspaceLanguage(ctx context.Context) string {
+	if c.databaseURL == "" {
+		if _, err := os.Stat(c.sqlitePath()); err != nil {
+			return "fr"
+		}
+	}
+	s, ws, err := c.readWorkspace(ctx)
+	if err != nil {
+		return "fr"
+	}
+	defer s.Close()
+	return cmp.Or(ws.Language, "fr")
 }

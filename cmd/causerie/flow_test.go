@@ -159,3 +159,18 @@ func TestFlowRunRefusesUnknownFailNode(t *testing.T) {
 		}
 	}
 }
+
+// A flow's trigger label follows the workspace's language.
+func TestFlowGraphFollowsTheWorkspaceLanguage(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/support/workspace.yaml")
+	out := mustRun(t, "--data-dir", dir, "flow", "graph", bookingFile)
+	if !strings.Contains(out, "The visitor starts the flow: “") {
+		t.Errorf("graph in an English workspace:\n%s", out)
+	}
+	out = mustRun(t, "--data-dir", dir, "flow", "graph", bookingFile, "--lang", "fr")
+	if !strings.Contains(out, "Le visiteur déclenche le flux : « ") {
+		t.Errorf("graph --lang fr:\n%s", out)
+	}
+}
