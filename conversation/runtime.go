@@ -43,6 +43,9 @@ type Options struct {
 	MaxMessageBytes int
 	// ExitWords leave a flow in progress; nil means dsl.DefaultExitWords.
 	ExitWords []string
+	// FlowRunIdle is how long a flow run waits for the visitor before it
+	// expires (default dsl.DefaultRunIdle; negative: never).
+	FlowRunIdle time.Duration
 	// MaxToolRounds and HistoryTokens tune the AI agent's turn (see
 	// agent.Options).
 	MaxToolRounds, HistoryTokens int
@@ -98,7 +101,8 @@ func New(s store.Store, opts Options) *Runtime {
 		store: s, opts: opts, tools: cat, hub: newHub(), holder: newHolder(),
 		agent: agent.New(s, agent.Options{Model: opts.Model, Tools: cat, Knowledge: topts.Knowledge,
 			MaxToolRounds: opts.MaxToolRounds, HistoryTokens: opts.HistoryTokens, Now: opts.Now}),
-		router: dsl.NewRouter(s, cat, dsl.RouterOptions{Model: routerModel, ExitWords: opts.ExitWords, Production: opts.Production}),
+		router: dsl.NewRouter(s, cat, dsl.RouterOptions{Model: routerModel, ExitWords: opts.ExitWords, Production: opts.Production,
+			RunIdle: opts.FlowRunIdle}),
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/causerie/causerie/prompts"
 	"github.com/causerie/causerie/store"
@@ -25,7 +26,14 @@ type RouterOptions struct {
 	ExitWords []string
 	// Production requires https URLs in flows (CAUSERIE_ENV=production).
 	Production bool
+	// RunIdle is how long a run may wait for the visitor: a message after
+	// that finds it expired and goes to triggers, rules and the assignee
+	// as if no run were active. 0 is DefaultRunIdle; negative, never.
+	RunIdle time.Duration
 }
+
+// DefaultRunIdle is how long a flow run waits for the visitor by default.
+const DefaultRunIdle = 24 * time.Hour
 
 // Router puts flows and response rules in front of the AI agent. Package
 // conversation offers each visitor message to its handlers in order: an
@@ -108,7 +116,30 @@ func (r *Router) Continue(ctx context.Context, m Inbound) (*Routing, error) {
 	case err != nil:
 		return nil, err
 	}
+	idle := r.opts.RunIdle
+	if idle == 0 {
+		idle = DefaultRunIdle
+	}
+	if waited := time.Since(run.UpdatedAt); idle > 0 && waited > idle {
+		return nil, r.expire(ctx, m, run, waited)
+	}
 	return r.continueRun(ctx, m, run)
+}
+
+// expire ends a run the visitor abandoned; the message that found it is
+// handled as if no run were active.
+func (r *Router) expire(ctx context.Context, m Inbound, run *store.FlowRun, waited time.Duration) error {
+	run.Status = store.FlowRunExpired
+	if err := r.store.UpdateFlowRun(ctx, run); err != nil {
+		return err
+	}
+	key := run.FlowID
+	if f, err := r.store.GetFlow(ctx, m.Workspace.ID, run.FlowID); err == nil {
+		key = f.Key
+	}
+	s := r.session(m, "flow:"+run.FlowID, "flow:"+key)
+	return s.event(ctx, "flow.expired", map[string]any{"flow": key, "run": run.ID, "node": run.NodeID,
+		"idle_seconds": int(waited.Seconds())})
 }
 
 // Trigger starts the first enabled flow (by priority) whose trigger

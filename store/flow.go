@@ -42,6 +42,8 @@ const (
 	FlowRunCompleted FlowRunStatus = "completed" // reached an end node
 	FlowRunExited    FlowRunStatus = "exited"    // the visitor left with an exit word
 	FlowRunFailed    FlowRunStatus = "failed"    // an action failed with no error edge, or the flow broke
+	FlowRunExpired   FlowRunStatus = "expired"   // the visitor did not answer within the idle time
+	FlowRunCanceled  FlowRunStatus = "cancelled" // an operator cancelled it (causerie flow runs cancel)
 )
 
 // FlowRun is one walk of a flow in a conversation: where it stands, what

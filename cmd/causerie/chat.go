@@ -12,11 +12,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/causerie/causerie/agent"
 	"github.com/causerie/causerie/conversation"
+	"github.com/causerie/causerie/dsl"
 	"github.com/causerie/causerie/internal/redact"
 	"github.com/causerie/causerie/rag"
 	"github.com/causerie/causerie/store"
@@ -108,6 +110,13 @@ func newRuntime(s store.Store) (*conversation.Runtime, error) {
 			return nil, fmt.Errorf("CAUSERIE_MAX_MESSAGE_BYTES=%q: want a positive number of bytes (default %d)", v, conversation.DefaultMaxMessageBytes)
 		}
 		opts.MaxMessageBytes = n
+	}
+	if v := os.Getenv("CAUSERIE_FLOW_RUN_IDLE"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d == 0 {
+			return nil, fmt.Errorf("CAUSERIE_FLOW_RUN_IDLE=%q: want a duration such as 30m or 24h (default %s), or -1s for never", v, dsl.DefaultRunIdle)
+		}
+		opts.FlowRunIdle = d
 	}
 	return conversation.New(s, opts), nil
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/causerie/causerie/agent/agenttest"
 )
@@ -226,5 +227,60 @@ func TestEvalCaptureFlowOnlyConversation(t *testing.T) {
 	out, err := run(t, "eval", suite)
 	if err != nil || !strings.Contains(out, "1 cases, 0 failed") {
 		t.Fatalf("the captured flow-only case does not replay without a cassette: %v\n%s\n%s", err, out, data)
+	}
+}
+
+// A flow run the visitor abandoned expires after the idle time, and the
+// next message goes on as if no run were active; flow runs list shows
+// runs, flow runs cancel ends one.
+func TestFlowRunsExpireListAndCancel(t *testing.T) {
+	t.Setenv("OPENAI_BASE_URL", "")
+	t.Setenv("OPENAI_API_KEY", "")
+	dir := t.TempDir()
+	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/salon/workspace.yaml")
+	mustRun(t, "--data-dir", dir, "flow", "apply", "../../examples/salon/flows/prise-de-rendez-vous.json")
+	runChat(t, dir, "réservation\n")
+	out := mustRun(t, "--data-dir", dir, "flow", "runs", "list")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[1], "prise-de-rendez-vous") || !strings.Contains(lines[1], "active") ||
+		!strings.Contains(lines[1], "service") {
+		t.Fatalf("flow runs list:\n%s", out)
+	}
+	runID := strings.Fields(lines[1])[0]
+	conv := strings.Fields(lines[1])[2]
+
+	// The visitor comes back after the idle time: the run expired, and the
+	// message goes to the rules (the opening hours).
+	t.Setenv("CAUSERIE_FLOW_RUN_IDLE", "1ms")
+	time.Sleep(5 * time.Millisecond)
+	var buf bytes.Buffer
+	root := newRoot(&buf, &buf)
+	root.SetIn(strings.NewReader("Quels sont vos horaires ?\n"))
+	root.SetArgs([]string{"--data-dir", dir, "chat", "--conversation", conv})
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "(answered by rule Horaires)") {
+		t.Errorf("after the idle time the message should reach the rules:\n%s", buf.String())
+	}
+	if out := mustRun(t, "--data-dir", dir, "flow", "runs", "list", "--status", "expired"); !strings.Contains(out, runID) {
+		t.Errorf("the run is not listed as expired:\n%s", out)
+	}
+	t.Setenv("CAUSERIE_FLOW_RUN_IDLE", "")
+
+	runChat(t, dir, "réservation\n")
+	lines = strings.Split(strings.TrimSpace(mustRun(t, "--data-dir", dir, "flow", "runs", "list")), "\n")
+	second := strings.Fields(lines[1])[0]
+	if out := mustRun(t, "--data-dir", dir, "flow", "runs", "cancel", second); !strings.Contains(out, "cancelled") {
+		t.Errorf("cancel: %s", out)
+	}
+	if _, err := run(t, "--data-dir", dir, "flow", "runs", "cancel", second); err == nil || !strings.Contains(err.Error(), "is cancelled already") {
+		t.Errorf("cancelling twice: %v", err)
+	}
+	if _, err := run(t, "--data-dir", dir, "flow", "runs", "list", "--status", "done"); err == nil || !strings.Contains(err.Error(), "use one of active, completed") {
+		t.Errorf("bad status: %v", err)
+	}
+	if _, err := run(t, "--data-dir", dir, "flow", "runs", "cancell"); err == nil || !strings.Contains(err.Error(), "Did you mean this?\n\tcancel") {
+		t.Errorf("unknown subcommand: %v", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -34,7 +35,7 @@ validate, graph, paths and run work on files and need no store; apply, list, ena
 disable and rm work on the workspace's flows in the store.`,
 	}
 	cmd.AddCommand(newFlowValidate(), newFlowGraph(cfg), newFlowPaths(), newFlowRun(),
-		newFlowApply(cfg), newFlowList(cfg), newFlowEnable(cfg, true), newFlowEnable(cfg, false), newFlowRm(cfg))
+		newFlowApply(cfg), newFlowList(cfg), newFlowRuns(cfg), newFlowEnable(cfg, true), newFlowEnable(cfg, false), newFlowRm(cfg))
 	return cmd
 }
 
@@ -435,4 +436,109 @@ func (c *config) workspaceLanguage(ctx context.Context) string {
 	}
 	defer s.Close()
 	return cmp.Or(ws.Language, "fr")
+}
+
+func newFlowRuns(cfg *config) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "runs",
+		Short: "List or cancel flow runs (a flow walking a conversation)",
+	}
+	var status string
+	var all bool
+	list := &cobra.Command{
+		Use:   "list [-w SLUG] [--status active|completed|exited|failed|expired|cancelled] [--all]",
+		Short: "List flow runs, the active ones by default: flow, conversation, status, the node it waits at, last activity",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f := store.FlowRunFilter{Status: store.FlowRunStatus(status)}
+			if all {
+				f.Status = ""
+			} else if !slices.Contains(runStatuses, f.Status) {
+				return fmt.Errorf("--status %q: use one of %s (or --all)", status, joinStatuses())
+			}
+			s, ws, err := cfg.readWorkspace(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			runs, err := s.ListFlowRuns(cmd.Context(), ws.ID, f)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if len(runs) == 0 {
+				fmt.Fprintf(out, "workspace %q has no %s flow run\n", ws.Slug, cmp.Or(string(f.Status), "recorded"))
+				return nil
+			}
+			keys := map[string]string{}
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "RUN\tFLOW\tCONVERSATION\tSTATUS\tNODE\tLAST ACTIVITY")
+			for _, r := range runs {
+				if _, ok := keys[r.FlowID]; !ok {
+					keys[r.FlowID] = r.FlowID
+					if fl, err := s.GetFlow(cmd.Context(), ws.ID, r.FlowID); err == nil {
+						keys[r.FlowID] = fl.Key
+					}
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, keys[r.FlowID], r.ConversationID, r.Status, r.NodeID,
+					r.UpdatedAt.Format(time.RFC3339))
+			}
+			return tw.Flush()
+		},
+	}
+	list.Flags().StringVar(&status, "status", string(store.FlowRunActive), "runs with this status")
+	list.Flags().BoolVar(&all, "all", false, "runs of every status")
+	cancel := &cobra.Command{
+		Use:   "cancel RUN... [-w SLUG]",
+		Short: "Cancel active flow runs: the conversation's next message goes to triggers, rules and its assignee",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, ids []string) error {
+			ctx := cmd.Context()
+			s, ws, err := cfg.openWorkspace(ctx)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
+			for _, id := range ids {
+				err := s.InTx(ctx, func(q store.Queries) error {
+					r, err := q.GetFlowRun(ctx, ws.ID, id)
+					if errors.Is(err, store.ErrNotFound) {
+						return fmt.Errorf("workspace %q has no flow run %q; see causerie flow runs list", ws.Slug, id)
+					}
+					if err != nil {
+						return err
+					}
+					if r.Status != store.FlowRunActive {
+						return fmt.Errorf("flow run %s is %s already; only active runs can be cancelled", id, r.Status)
+					}
+					r.Status = store.FlowRunCanceled
+					if err := q.UpdateFlowRun(ctx, r); err != nil {
+						return err
+					}
+					payload, _ := json.Marshal(map[string]string{"run": r.ID, "node": r.NodeID})
+					return q.AppendEvent(ctx, &store.Event{WorkspaceID: ws.ID, ConversationID: r.ConversationID,
+						Type: "flow.cancelled", Actor: "cli", Payload: payload})
+				})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "flow run %s cancelled\n", id)
+			}
+			return nil
+		},
+	}
+	cmd.AddCommand(list, cancel)
+	return cmd
+}
+
+// runStatuses are the statuses flow runs list filters on.
+var runStatuses = []store.FlowRunStatus{store.FlowRunActive, store.FlowRunCompleted, store.FlowRunExited,
+	store.FlowRunFailed, store.FlowRunExpired, store.FlowRunCanceled}
+
+func joinStatuses() string {
+	out := make([]string, len(runStatuses))
+	for i, s := range runStatuses {
+		out[i] = string(s)
+	}
+	return strings.Join(out, ", ")
 }
