@@ -14,7 +14,7 @@ type Program struct {
 	Flow     *Flow
 	start    string
 	nodes    map[string]*cnode
-	triggers []*Matcher
+	triggers []trigger
 	exit     *Matcher // nil: the router's exit words
 }
 
@@ -52,7 +52,13 @@ func Compile(f *Flow, opts Options) (*Program, error) {
 		if err != nil {
 			return nil, err // Validate compiled them already
 		}
-		p.triggers = append(p.triggers, m)
+		tr := trigger{keywords: m}
+		if len(t.Except) > 0 {
+			if tr.except, err = NewMatcher(t.Except, MatchContains); err != nil {
+				return nil, err
+			}
+		}
+		p.triggers = append(p.triggers, tr)
 	}
 	if len(f.ExitWords) > 0 {
 		p.exit, _ = NewMatcher(f.ExitWords, MatchExact)
@@ -115,7 +121,14 @@ func Compile(f *Flow, opts Options) (*Program, error) {
 
 // Triggered reports whether text matches one of the flow's triggers.
 func (p *Program) Triggered(text string) bool {
-	return slices.ContainsFunc(p.triggers, func(m *Matcher) bool { return m.Match(text) })
+	return slices.ContainsFunc(p.triggers, func(t trigger) bool {
+		return t.keywords.Match(text) && (t.except == nil || !t.except.Match(text))
+	})
+}
+
+// trigger is a compiled trigger: its keywords, and the words that stop it.
+type trigger struct {
+	keywords, except *Matcher
 }
 
 // Exits reports whether text is one of the flow's own exit words; ok is

@@ -50,6 +50,9 @@ type Trigger struct {
 	// Match is contains (default: the keyword's words appear in order),
 	// exact (the whole message) or regex. All ignore case and accents.
 	Match string `json:"match,omitempty"`
+	// Except lists words that stop the trigger when the message has them
+	// (« annuler » on a booking flow), whatever the keywords.
+	Except []string `json:"except,omitempty"`
 }
 
 // Match modes of triggers and response rules.

@@ -1,6 +1,7 @@
 package dsl_test
 
 import (
+	"strings"
 	"sync"
 	"testing"
 
@@ -130,5 +131,33 @@ func TestTriggerUnderstandsRefusals(t *testing.T) {
 		if !m.Match(text) {
 			t.Errorf("%q did not start the flow", text)
 		}
+	}
+}
+
+// A trigger's except words stop it whatever its keywords: a booking flow
+// does not start for a visitor who wants to move an appointment.
+func TestTriggerExceptWords(t *testing.T) {
+	t.Parallel()
+	f, err := dsl.Check("t.json", []byte(`{"id": "t", "name": "T",
+  "triggers": [{"keywords": ["rendez-vous", "réserver"], "except": ["déplacer", "modifier"]}],
+  "nodes": [{"id": "hi", "type": "message", "data": {"parameters": {"text": "Bonjour"}}}, {"id": "end", "type": "end"}],
+  "edges": [{"id": "e", "source": "hi", "target": "end"}]}`), dsl.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := dsl.Compile(f, dsl.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Triggered("Je voudrais déplacer mon rendez-vous de mardi") || p.Triggered("Puis-je MODIFIER mon rendez-vous ?") {
+		t.Error("an except word did not stop the trigger")
+	}
+	if !p.Triggered("Je voudrais un rendez-vous") {
+		t.Error("the trigger no longer starts without an except word")
+	}
+	_, err = dsl.Check("t.json", []byte(`{"id": "t", "name": "T", "triggers": [{"keywords": ["rdv"], "except": [" "]}],
+  "nodes": [{"id": "end", "type": "end"}], "edges": []}`), dsl.Options{})
+	if err == nil || !strings.Contains(err.Error(), "triggers[0].except[0]: an empty except word") {
+		t.Errorf("an empty except word: %v", err)
 	}
 }

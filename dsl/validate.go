@@ -84,6 +84,11 @@ func (v *validator) header() {
 			v.p.add("", p+".match", "%q is not a match mode%s; use one of: %s", t.Match, didYouMean(t.Match, MatchModes),
 				strings.Join(MatchModes, ", "))
 		}
+		for j, k := range t.Except {
+			if strings.TrimSpace(k) == "" {
+				v.p.add("", fmt.Sprintf("%s.except[%d]", p, j), "an empty except word would stop the trigger on every message; remove it")
+			}
+		}
 		for j, k := range t.Keywords {
 			kp := fmt.Sprintf("%s.keywords[%d]", p, j)
 			if strings.TrimSpace(k) == "" {
