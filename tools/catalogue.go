@@ -490,9 +490,12 @@ type AuditEvent struct {
 func (c *Catalogue) auditEvent(call *Call, res Result) *store.Event {
 	// One redaction for every action: secrets in the arguments (a header
 	// value, a token in a URL) and in the result never reach the log.
-	args := json.RawMessage(redact.JSON(call.Args))
-	if len(call.Args) == 0 {
+	args := call.Args
+	switch {
+	case len(bytes.TrimSpace(args)) == 0:
 		args = json.RawMessage("{}")
+	case !json.Valid(args):
+		args, _ = json.Marshal(string(args)) // what the model sent, as text (redacted below)
 	}
 	payload, _ := json.Marshal(AuditEvent{Action: call.Action, Args: args, Result: res, Key: call.Key})
 	payload = redact.JSON(payload)
