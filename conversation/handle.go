@@ -90,16 +90,16 @@ func (r *Runtime) Handle(ctx context.Context, in Inbound) (*Outcome, error) {
 		obs.status("reopened", conv.Conversation)
 	}
 
-	unlock, err := r.lockTurn(ctx, in.WorkspaceID, in.ConversationID, holder, locked)
+	turn, err := r.lockTurn(ctx, in.WorkspaceID, in.ConversationID, holder, locked)
 	if err != nil {
 		return out, err
 	}
-	defer unlock()
+	defer turn.release()
 	c := conv.Conversation
 	if !locked { // another turn ran meanwhile: read the conversation again
 		c = nil
 	}
-	return out, r.handleStored(ctx, &message{conv: c, visitor: visitor, transcriptionErr: terr, out: out, obs: obs})
+	return out, r.handleStored(ctx, &message{conv: c, visitor: visitor, transcriptionErr: terr, out: out, obs: obs, lease: turn})
 }
 
 // handleStored hands a stored visitor message, whose turn the caller
@@ -136,7 +136,7 @@ func (r *Runtime) handleStored(ctx context.Context, m *message) error {
 	}
 	// Until here, a process that dies leaves the message unhandled, and
 	// Recover handles it again.
-	if err := r.store.MarkMessageHandled(context.WithoutCancel(ctx), ws, m.visitor.ID); err != nil {
+	if err := m.lease.finish(m.visitor.ID); err != nil {
 		return fmt.Errorf("record the end of the turn: %w", err)
 	}
 	return nil
@@ -164,6 +164,8 @@ type message struct {
 	transcriptionErr error
 	out              *Outcome
 	obs              *publisher
+	// lease is the turn being held; finishing the message gives it up.
+	lease *lease
 }
 
 // handler is one stage of the pipeline: handled reports that it took the

@@ -43,24 +43,24 @@ func (r *Runtime) recover(ctx context.Context, v *store.Message) (bool, error) {
 	if err != nil || !ok {
 		return false, err // a live turn holds it: it, or a later Recover, will see to the message
 	}
-	unlock, err := r.lockTurn(ctx, v.WorkspaceID, v.ConversationID, holder, true)
+	turn, err := r.lockTurn(ctx, v.WorkspaceID, v.ConversationID, holder, true)
 	if err != nil {
 		return false, err
 	}
-	defer unlock()
+	defer turn.release()
 	answered, err := r.answered(ctx, v)
 	if err != nil {
 		return false, err
 	}
 	if answered {
-		return true, r.store.MarkMessageHandled(ctx, v.WorkspaceID, v.ID)
+		return true, turn.finish(v.ID)
 	}
 	obs := &publisher{r: r, ws: v.WorkspaceID, conv: v.ConversationID}
 	out := &Outcome{Visitor: v}
 	defer func() {
 		r.hub.publish(Event{Kind: EventTurnEnded, WorkspaceID: v.WorkspaceID, ConversationID: v.ConversationID, Outcome: out})
 	}()
-	return true, r.handleStored(ctx, &message{visitor: v, out: out, obs: obs})
+	return true, r.handleStored(ctx, &message{visitor: v, out: out, obs: obs, lease: turn})
 }
 
 // answered reports whether a message was stored in reply to v.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -14,6 +15,9 @@ import (
 // document that is not JSON is redacted as text and returned as a JSON
 // string.
 func JSON(doc []byte) []byte {
+	if !maySecretJSON.Match(doc) && json.Valid(doc) {
+		return doc // nothing in it any rule would mask: no decoding
+	}
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.UseNumber() // keep numbers (ids) exact
 	var v any
@@ -27,6 +31,14 @@ func JSON(doc []byte) []byte {
 	}
 	return b
 }
+
+// maySecretJSON matches what a JSON document needs somewhere for any rule
+// to mask something in it: a secret name (of a key, a query parameter or
+// a name=value pair), a header list, an Authorization scheme, a key shape
+// or a URL. It is a superset ("assign" has "sig"): a match only means the
+// document is walked.
+var maySecretJSON = regexp.MustCompile(`(?i)api.?key|token|secret|passw|pwd|passphrase|auth|cookie|session|sig|` +
+	`private.?key|credential|identity|identifier|header|bearer|basic|digest|negotiate|sk[-_]|gh[pousr]_|xox[baprs]-|akia|://`)
 
 // marshal writes JSON without escaping <, > and & (URLs stay readable).
 func marshal(v any) ([]byte, error) {

@@ -82,3 +82,24 @@ func TestIsSecretName(t *testing.T) {
 		}
 	}
 }
+
+// JSON's quick pass never skips a document a rule would change: each
+// secret shape, alone in a document, is still masked.
+func TestJSONQuickPassKeepsEverySecretShape(t *testing.T) {
+	for _, doc := range []string{
+		`{"apiKey": "x1"}`, `{"X-Api-Key": "x1"}`, `{"access_token": "x1"}`, `{"client_secret": "x1"}`, `{"password": "x1"}`,
+		`{"passwd": "x1"}`, `{"pwd": "x1"}`, `{"passphrase": "x1"}`, `{"Authorization": "x1"}`, `{"auth": "x1"}`,
+		`{"Cookie": "x1"}`, `{"sessionId": "x1"}`, `{"sig": "x1"}`, `{"private_key": "x1"}`, `{"credentials": "x1"}`,
+		`{"identity_secret": "x1"}`, `{"identifier_hash": "x1"}`, `{"headers": {"X-Trace": "x1"}}`,
+		`{"note": "Bearer abcdefgh"}`, `{"note": "key sk-abcdefgh123"}`, `{"url": "https://u:x1@h/"}`,
+		`{"q": "a=1&api_key=x1"}`, `{"k": "AKIAABCDEFGHIJKLMNOP"}`,
+	} {
+		if got := string(redact.JSON([]byte(doc))); got == doc || strings.Contains(got, "x1") && !strings.Contains(got, redact.Mask) {
+			t.Errorf("redact.JSON(%s) = %s, want it masked", doc, got)
+		}
+	}
+	plain := []byte(`{"fields":[{"field":"budget","value":"80"}],"result":{"ok":true,"message":"saved budget = 80"}}`)
+	if got := redact.JSON(plain); string(got) != string(plain) {
+		t.Errorf("a document without secrets changed: %s", got)
+	}
+}
