@@ -17,7 +17,9 @@ test:
 	$(GO) vet ./...
 	conf=$$(mktemp -d); trap 'rm -rf "$$conf"' EXIT
 	CAUSERIE_TEST_DATABASE_URL='$(TEST_DATABASE_URL)' CAUSERIE_REQUIRE_POSTGRES=1 \
-		CAUSERIE_CONFORMANCE_DIR="$$conf" $(GO) test -race -count=1 ./...
+		CAUSERIE_CONFORMANCE_DIR="$$conf" $(GO) test -race -count=1 -parallel 4 ./...
+	# (-parallel 4: most parallel tests wait on SQLite commits and loopback
+	# servers, not on the 2 CPUs.)
 	# The flow parser and validator under a short fuzzing budget (no panic, and
 	# what Validate accepts Compile and the interpreter run). Budgets are counts of
 	# inputs, not durations: a -fuzztime duration races Go's fuzz coordinator at
