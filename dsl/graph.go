@@ -256,13 +256,16 @@ func (v *validator) endpoint(path, id string, ids []string, what, verb string) b
 	return false
 }
 
+// hasEdges reports whether an edge starts or ends at node id (an index
+// of the edges' ends, built once: validation stays linear).
 func (v *validator) hasEdges(id string) bool {
-	for _, e := range v.f.Edges {
-		if e.Source == id || e.Target == id {
-			return true
+	if v.edged == nil {
+		v.edged = make(map[string]bool, 2*len(v.f.Edges))
+		for _, e := range v.f.Edges {
+			v.edged[e.Source], v.edged[e.Target] = true, true
 		}
 	}
-	return false
+	return v.edged[id]
 }
 
 // graph checks that every node can be reached from the start and can

@@ -92,6 +92,9 @@ func (f *Flow) unaccentParameters() {
 	for i := range f.Nodes {
 		params := f.Nodes[i].Data.Parameters
 		for k, v := range params {
+			if isASCII(k) {
+				continue
+			}
 			plain := suggest.StripAccents(k)
 			if plain == k || !knownParameter(plain) {
 				continue
@@ -102,6 +105,15 @@ func (f *Flow) unaccentParameters() {
 			}
 		}
 	}
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // knownParameter reports whether some node kind or action has a

@@ -1,6 +1,8 @@
 package dsl_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -95,5 +97,22 @@ func TestParseJSONAndYAMLAgree(t *testing.T) {
 	}
 	if a, b := string(fromJSON.JSON()), string(fromYAML.JSON()); a != b || a != string(doc) {
 		t.Errorf("JSON and YAML parse differently:\n%s\n---\n%s", a, b)
+	}
+}
+
+// BenchmarkCheckLargeFlow is issue 20's target: dsl.Check (parse and
+// validate) of a minified 10,000-node JSON flow in under a second.
+func BenchmarkCheckLargeFlow(b *testing.B) {
+	var min bytes.Buffer
+	if err := json.Compact(&min, largeFlow(10000).JSON()); err != nil {
+		b.Fatal(err)
+	}
+	doc := min.Bytes()
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := dsl.Check("large.json", doc, dsl.Options{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -55,6 +55,8 @@ type validator struct {
 	// local holds nodes with a problem of their own about their edges or
 	// kind: the graph checks do not blame their neighbours for it.
 	local map[string]bool
+	// edged indexes the nodes edges start or end at (hasEdges).
+	edged map[string]bool
 }
 
 func (v *validator) missing(node, path, format string, args ...any) {
