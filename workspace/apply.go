@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/causerie/causerie/internal/source"
 	"github.com/causerie/causerie/store"
 )
 
@@ -43,6 +44,8 @@ type Result struct {
 	// Refused, in a dry run without Force, is why the apply would be
 	// refused.
 	Refused *InUseError
+	// Warnings are the file's (File.Warnings).
+	Warnings source.Problems
 }
 
 // Apply makes the workspace named by f.Workspace.Slug match f: it creates
@@ -56,7 +59,7 @@ type Result struct {
 func Apply(ctx context.Context, s store.Store, f *File, opts ApplyOptions) (*Result, error) {
 	var res *Result
 	err := s.InTx(ctx, func(q store.Queries) error {
-		a := &applier{q: q, f: f, opts: opts, res: &Result{DryRun: opts.DryRun}}
+		a := &applier{q: q, f: f, opts: opts, res: &Result{DryRun: opts.DryRun, Warnings: f.Warnings}}
 		if err := a.run(ctx); err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package workspace
 
 import (
+	"github.com/causerie/causerie/internal/source"
 	"github.com/causerie/causerie/store"
 )
 
@@ -8,6 +9,11 @@ import (
 // natural key: users by email, contact fields by id, everything else by
 // name. Apply removes from the workspace what the file no longer lists.
 type File struct {
+	// Warnings are what the file may do but probably should not (an AI
+	// agent's instructions too long for every turn): Apply proceeds and
+	// reports them.
+	Warnings source.Problems `yaml:"-"`
+
 	Workspace       Header          `yaml:"workspace"`
 	Users           []User          `yaml:"users,omitempty"`
 	Teams           []Team          `yaml:"teams,omitempty"`

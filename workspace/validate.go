@@ -9,7 +9,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/causerie/causerie/internal/source"
 	"github.com/causerie/causerie/internal/suggest"
+	"github.com/causerie/causerie/prompts"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/tools"
 )
@@ -36,7 +38,25 @@ func Parse(name string, data []byte) (*File, error) {
 	if err := d.Err(); err != nil {
 		return nil, err
 	}
+	f.Warnings = d.warnings(&f)
 	return &f, nil
+}
+
+// MaxInstructionTokens is the size of an AI agent's instructions above
+// which apply warns: they are sent with every turn (a 1 MiB text is some
+// 300,000 tokens).
+const MaxInstructionTokens = 8000
+
+func (d *decoder) warnings(f *File) source.Problems {
+	var out source.Problems
+	for i, a := range f.AIAgents {
+		if n := prompts.Tokens(a.Instructions); n > MaxInstructionTokens {
+			out = append(out, d.Locate(source.Problem{Path: fmt.Sprintf("ai_agents[%d].instructions", i),
+				Message: fmt.Sprintf("the instructions of %q are about %d tokens, sent to the model with every turn (cost, latency, "+
+					"and the model's context); keep them under %d — move reference material into a knowledge base", a.Name, n, MaxInstructionTokens)}))
+		}
+	}
+	return out
 }
 
 var (

@@ -390,3 +390,22 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Errorf("Load = %v, want a not-exist error", err)
 	}
 }
+
+// Instructions too long for every turn are applied, with a warning at
+// their position.
+func TestApplyWarnsAboutHugeInstructions(t *testing.T) {
+	t.Parallel()
+	src := "workspace:\n  slug: " + storetest.Name("big") + "\n  name: Big\nai_agents:\n  - name: Bot\n    instructions: |\n" +
+		strings.Repeat("      Réponds poliment aux questions des clients sur nos horaires et nos tarifs.\n", 800)
+	f, err := workspace.Parse("ws.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Warnings) != 1 || f.Warnings[0].Line != 6 || !strings.Contains(f.Warnings[0].String(), `ai_agents[0].instructions: the instructions of "Bot" are about`) {
+		t.Fatalf("warnings = %v", f.Warnings)
+	}
+	res, err := workspace.Apply(ctx, storetest.OpenSQLite(t), f, workspace.ApplyOptions{})
+	if err != nil || len(res.Warnings) != 1 {
+		t.Fatalf("apply: %v, warnings %v", err, res)
+	}
+}

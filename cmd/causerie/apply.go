@@ -43,6 +43,9 @@ it left dangling. --dry-run prints the changes without applying them.`,
 				}
 				fmt.Fprintln(out, c)
 			}
+			for _, w := range res.Warnings {
+				fmt.Fprintf(out, "warning: %s\n", w)
+			}
 			for _, d := range res.Dangling {
 				fmt.Fprintf(out, "warning: %s\n", d)
 			}
