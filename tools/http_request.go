@@ -11,16 +11,13 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
-	"code.dny.dev/ssrf"
 	"github.com/invopop/jsonschema"
 
 	"github.com/causerie/causerie/store"
@@ -351,86 +348,13 @@ type blockedError struct {
 	host string // the host name dialled, "" until known
 	addr string // the IP address it resolved to
 	why  error
+	// byName: the host name is allow-listed, the address it resolved to
+	// (loopback, link-local, metadata) may not be reached by a name.
+	byName bool
 }
 
 func (e *blockedError) Error() string {
 	return fmt.Sprintf("connecting to %s is not allowed: %v", e.addr, e.why)
-}
-
-// guardian refuses loopback, private, link-local, multicast… addresses on
-// any port (a service on a public address may use any port).
-var guardian = ssrf.New(ssrf.WithAnyPort())
-
-// guard is the SSRF guard of one workspace: the guardian, except for the
-// hosts, addresses and ranges of its http_allowlist.
-type guard struct {
-	hosts []string // lower case; ".example.com" also allows subdomains
-	nets  []netip.Prefix
-}
-
-func newGuard(allowlist []string) *guard {
-	g := &guard{}
-	for _, e := range allowlist {
-		e = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(e), "."))
-		if e == "" {
-			continue
-		}
-		if p, err := netip.ParsePrefix(e); err == nil {
-			g.nets = append(g.nets, p.Masked())
-		} else if a, err := netip.ParseAddr(strings.Trim(e, "[]")); err == nil {
-			a = a.Unmap()
-			g.nets = append(g.nets, netip.PrefixFrom(a, a.BitLen()))
-		} else {
-			g.hosts = append(g.hosts, strings.TrimPrefix(e, "*"))
-		}
-	}
-	return g
-}
-
-func (g *guard) hostAllowed(host string) bool {
-	host = strings.ToLower(strings.TrimSuffix(host, "."))
-	for _, h := range g.hosts {
-		if host == h || (strings.HasPrefix(h, ".") && (strings.HasSuffix(host, h) || host == h[1:])) {
-			return true
-		}
-	}
-	return false
-}
-
-// control runs after DNS resolution and before connecting, for every
-// address tried, on every redirect hop.
-func (g *guard) control(network, address string, c syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return &blockedError{addr: address, why: err}
-	}
-	ip := ap.Addr().Unmap()
-	for _, p := range g.nets {
-		if p.Contains(ip) {
-			return nil
-		}
-	}
-	if err := guardian.Safe(network, address, c); err != nil {
-		return &blockedError{addr: ip.String(), why: err}
-	}
-	return nil
-}
-
-func (g *guard) dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, err
-	}
-	d := &net.Dialer{KeepAlive: 30 * time.Second}
-	if !g.hostAllowed(host) {
-		d.Control = g.control
-	}
-	conn, err := d.DialContext(ctx, network, addr)
-	var be *blockedError
-	if errors.As(err, &be) {
-		be.host = host
-	}
-	return conn, err
 }
 
 // where shows a URL in messages: scheme, host and path, not the query
@@ -544,6 +468,11 @@ func (c *Catalogue) sendFailure(ctx context.Context, call httpCall, u *url.URL, 
 		}
 		if !strings.EqualFold(host, u.Hostname()) {
 			name += ", where the service redirected"
+		}
+		if blocked.byName {
+			return failResult(CodeBlocked, "%s: refused to connect to %s: %q is allow-listed by name, but it resolves to "+
+				"%s (loopback, link-local or metadata), which an allowed name may not reach; if this service is trusted, "+
+				"a workspace administrator must list that address itself in http_allowlist", what, name, host, blocked.addr)
 		}
 		return failResult(CodeBlocked, "%s: refused to connect to %s: it is not a public internet address "+
 			"(loopback, private network, link-local or reserved), and reaching internal services is not allowed. "+

@@ -329,17 +329,31 @@ func TestHTTPBlocked(t *testing.T) {
 			t.Fatalf("a blocked call reached the server (%d requests)", n)
 		}
 
-		// Allowed by address, by range and by host name.
-		for _, allow := range []string{"127.0.0.1", "127.0.0.0/8", "localhost"} {
+		// Allowed by address, by range, by address and port.
+		port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+		for _, allow := range []string{"127.0.0.1", "127.0.0.0/8", "127.0.0.1:" + port} {
 			fx.allowHTTP(allow)
-			u := srv.URL
-			if allow == "localhost" {
-				u = strings.Replace(u, "127.0.0.1", "localhost", 1)
-			}
-			wantOK(t, call(u+"/", "5"))
+			wantOK(t, call(srv.URL+"/", "5"))
 		}
 		if n := len(srv.requests()); n != 3 {
 			t.Fatalf("server got %d requests, want 3", n)
+		}
+		// An entry with a port allows that port only (not 22, not another
+		// service of the host).
+		other := newServer(t, nil)
+		fx.allowHTTP("127.0.0.1:" + port)
+		wantFail(t, call(other.URL+"/", "5"), tools.CodeBlocked)
+		// An allowed name that resolves to loopback (or link-local, the
+		// metadata address) is refused unless the address itself is listed.
+		local := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+		fx.allowHTTP("localhost")
+		r = call(local+"/", "5")
+		wantFail(t, r, tools.CodeBlocked)
+		wantMessage(t, r, "is allow-listed by name, but it resolves to", "list that address itself")
+		fx.allowHTTP("localhost", "127.0.0.1")
+		wantOK(t, call(local+"/", "5"))
+		if n := len(srv.requests()) + len(other.requests()); n != 4 {
+			t.Fatalf("servers got %d requests, want 4", n)
 		}
 
 		// Allow-listed, 169.254.169.254 is no longer blocked; port 1 has no

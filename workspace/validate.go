@@ -116,6 +116,11 @@ func (d *decoder) validate(f *File) {
 	if c := h.Settings.DefaultCountry; c != "" && !countryRe.MatchString(c) {
 		d.at("workspace.settings.default_country", "%q is not a country code; use a two-letter ISO 3166 code such as FR, BE, CA or US", c)
 	}
+	for i, e := range h.Settings.HTTPAllowlist {
+		if _, err := tools.ParseAllowEntry(e); err != nil {
+			d.at(fmt.Sprintf("workspace.settings.http_allowlist[%d]", i), "%v", err)
+		}
+	}
 	if c := h.Settings.CRM; c != nil {
 		if u, err := url.Parse(c.URL); c.URL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			d.at("workspace.settings.crm.url", "%q is not an http(s) URL; give the CRM endpoint contacts are posted to, e.g. https://crm.example.com/contacts", c.URL)

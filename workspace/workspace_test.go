@@ -409,3 +409,23 @@ func TestApplyWarnsAboutHugeInstructions(t *testing.T) {
 		t.Fatalf("apply: %v, warnings %v", err, res)
 	}
 }
+
+// Allow-list entries that mean nothing are refused at apply, each at its
+// position, with what would be valid.
+func TestInvalidAllowListEntries(t *testing.T) {
+	t.Parallel()
+	ps := problems(t, "workspace:\n  slug: salon\n  name: Salon\n  settings:\n    http_allowlist: [127.0.0.1/33, \"not a host!\", \"crm.internal:99999\", crm.internal:8443, 10.0.0.5:8080, .example.com]\n")
+	want := []string{
+		`ws.yaml:5:22: workspace.settings.http_allowlist[0]: "127.0.0.1/33" is not a valid CIDR range`,
+		`ws.yaml:5:36: workspace.settings.http_allowlist[1]: "not a host!" is not a host name, an IP address or a CIDR range; valid entries look like crm.internal`,
+		`ws.yaml:5:51: workspace.settings.http_allowlist[2]: "crm.internal:99999": the port "99999" is not a number from 1 to 65535`,
+	}
+	if len(ps) != len(want) {
+		t.Fatalf("%d problems, want %d:\n%v", len(ps), len(want), ps)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(ps[i].String(), w) {
+			t.Errorf("problem %d = %s\nwant %s…", i, ps[i], w)
+		}
+	}
+}
