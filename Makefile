@@ -8,7 +8,9 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/causerie_test?sslmode=di
 BENCH ?= .
 BENCHTIME ?= 1s
 
-.PHONY: test lint bench build
+FUZZTIME ?= 60s
+
+.PHONY: test lint bench build fuzz
 
 # test: the full suite, against SQLite and PostgreSQL+pgvector. Fails if the
 # PostgreSQL conformance suite was skipped.
@@ -55,6 +57,23 @@ lint:
 	if ! $(GO) mod tidy -diff; then
 		echo "make lint: go.mod/go.sum are not tidy: run go mod tidy" >&2; exit 1
 	fi
+
+# fuzz: every parser and renderer of user input, each for FUZZTIME (not part
+# of make test; e.g. make fuzz FUZZTIME=10m). Prints the inputs each target
+# ran; a failing input is written under testdata/fuzz/ and fails the target.
+fuzz:
+	@failed=0
+	for target in internal/source:FuzzDecode workspace:FuzzWorkspace evals:FuzzSuite dsl:FuzzParse \
+		dsl:FuzzValidate dsl:FuzzExpression tools:FuzzTemplate; do
+		pkg=$${target%%:*}; name=$${target##*:}
+		log=$$(mktemp)
+		if $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime '$(FUZZTIME)' -fuzzminimizetime 200x ./$$pkg > "$$log" 2>&1; then status=ok; else status=FAILED; failed=1; fi
+		execs=$$(grep -o 'execs: [0-9]*' "$$log" | tail -1 | cut -d' ' -f2)
+		printf '%-28s %-7s %s inputs in %s\n' "$$pkg.$$name" "$$status" "$${execs:-0}" '$(FUZZTIME)'
+		if [[ $$status == FAILED ]]; then tail -20 "$$log"; fi
+		rm -f "$$log"
+	done
+	exit $$failed
 
 bench:
 	@scripts/postgres.sh

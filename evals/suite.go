@@ -226,6 +226,12 @@ func Load(path string) (*Suite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read suite: %w", err)
 	}
+	return Parse(path, data)
+}
+
+// Parse checks a suite file's contents; path names it in problems and
+// locates the files it refers to.
+func Parse(path string, data []byte) (*Suite, error) {
 	var s Suite
 	d, err := source.Decode(path, data, &s, source.Options{
 		Kind:  "a suite file",

@@ -50,6 +50,11 @@ const MaxInstructionTokens = 8000
 func (d *decoder) warnings(f *File) source.Problems {
 	var out source.Problems
 	for i, a := range f.AIAgents {
+		// A token is at least a byte: shorter texts need no count (nor the
+		// tokenizer's tables loaded).
+		if len(a.Instructions) <= MaxInstructionTokens {
+			continue
+		}
 		if n := prompts.Tokens(a.Instructions); n > MaxInstructionTokens {
 			out = append(out, d.Locate(source.Problem{Path: fmt.Sprintf("ai_agents[%d].instructions", i),
 				Message: fmt.Sprintf("the instructions of %q are about %d tokens, sent to the model with every turn (cost, latency, "+
