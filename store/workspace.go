@@ -38,6 +38,11 @@ type WorkspaceSettings struct {
 	// CRM, when set, also receives the contacts crm_upsert creates or
 	// updates.
 	CRM *CRMEndpoint `json:"crm,omitempty"`
+	// EmailRecipients are where an AI agent's send_email may write besides
+	// the conversation's contact: addresses ("planning@salon.fr") and
+	// domains ("@salon.fr"). Flows and humans write anywhere; a model,
+	// which a prompt injection can steer, does not.
+	EmailRecipients []string `json:"email_recipients,omitempty"`
 	// FallbackTeam is the team a conversation is handed to when the AI
 	// agent or a flow fails and the visitor is told a team member will take
 	// over; "" leaves it unassigned, in the inbox queue.

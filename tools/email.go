@@ -146,6 +146,11 @@ func runSendEmail(ctx context.Context, x *Exec) Result {
 			}
 		}
 	}
+	if strings.HasPrefix(x.Call.Actor, "ai_agent:") {
+		if r := x.recipientsAllowed(lists); r != nil {
+			return *r
+		}
+	}
 	if len(lists[0]) == 0 {
 		return Fail(CodeInvalidArguments, "to: no recipient once the variables are replaced")
 	}
@@ -430,6 +435,42 @@ func (m *smtpMailer) Send(ctx context.Context, e Email) error {
 	}
 	if err != nil {
 		return fmt.Errorf("SMTP %s: %w", m.addr, err)
+	}
+	return nil
+}
+
+// recipientsAllowed keeps an AI agent's e-mail to the conversation's
+// contact and the workspace's settings.email_recipients (addresses, and
+// domains written @domain): a model that a visitor's message or a
+// knowledge passage talked into it cannot send the conversation anywhere.
+// nil when every recipient is allowed.
+func (x *Exec) recipientsAllowed(lists [3][]*stdmail.Address) *Result {
+	var allowed []string
+	if x.Contact != nil && x.Contact.Email != "" {
+		allowed = append(allowed, x.Contact.Email)
+	}
+	if x.Workspace != nil {
+		allowed = append(allowed, x.Workspace.Settings.EmailRecipients...)
+	}
+	ok := func(addr string) bool {
+		addr = strings.ToLower(addr)
+		for _, a := range allowed {
+			a = strings.ToLower(a)
+			if addr == a || (strings.HasPrefix(a, "@") && strings.HasSuffix(addr, a)) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, list := range lists {
+		for _, a := range list {
+			if !ok(a.Address) {
+				r := Fail(CodeNotAllowed, fmt.Sprintf("send_email may write to the contact and to the workspace's e-mail "+
+					"recipients only, and %s is neither; nothing was sent. Do not retry with another address: tell the "+
+					"visitor a team member will follow up", a.Address), allowed...)
+				return &r
+			}
+		}
 	}
 	return nil
 }

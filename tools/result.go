@@ -29,6 +29,7 @@ type Failure struct {
 const (
 	CodeUnknownAction        = "unknown_action"
 	CodeNotAvailable         = "not_available" // not on this channel, or not in this phase
+	CodeNotAllowed           = "not_allowed"   // outside what the workspace lets an AI agent do
 	CodeInvalidArguments     = "invalid_arguments"
 	CodeNoConversation       = "no_conversation"
 	CodeNoContact            = "no_contact"

@@ -335,6 +335,7 @@ func (a *applier) run(ctx context.Context) error {
 		HTTPAllowlist:           h.Settings.HTTPAllowlist,
 		DefaultLifecycleStageID: stageIDs[h.Settings.DefaultLifecycleStage],
 		DefaultCountry:          strings.ToUpper(h.Settings.DefaultCountry),
+		EmailRecipients:         h.Settings.EmailRecipients,
 		FallbackTeam:            h.Settings.FallbackTeam,
 		FallbackMessages:        h.Settings.FallbackMessages,
 	}

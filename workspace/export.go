@@ -22,6 +22,7 @@ func Export(ctx context.Context, q store.Queries, slug string) (*File, error) {
 		AssignUnavailableUsers: ws.Settings.AssignUnavailableUsers,
 		HTTPAllowlist:          ws.Settings.HTTPAllowlist,
 		DefaultCountry:         ws.Settings.DefaultCountry,
+		EmailRecipients:        ws.Settings.EmailRecipients,
 		FallbackTeam:           ws.Settings.FallbackTeam,
 		FallbackMessages:       ws.Settings.FallbackMessages,
 	}}}

@@ -50,6 +50,9 @@ type Settings struct {
 	DefaultCountry string `yaml:"default_country,omitempty"`
 	// CRM is an external CRM that crm_upsert also sends contacts to.
 	CRM *CRM `yaml:"crm,omitempty"`
+	// EmailRecipients are the addresses and domains ("@salon.fr") an AI
+	// agent's send_email may write to besides the contact.
+	EmailRecipients []string `yaml:"email_recipients,omitempty"`
 	// FallbackTeam takes over a conversation whose AI agent or flow failed
 	// (the fallback message promises a team member); none leaves it
 	// unassigned in the inbox queue.

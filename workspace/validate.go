@@ -69,6 +69,7 @@ var (
 	fieldKeyRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 	countryRe  = regexp.MustCompile(`^[A-Za-z]{2}$`)
 	langRe     = regexp.MustCompile(`^[a-z]{2}$`)
+	hostRe     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$`)
 )
 
 // names checks a list of names for emptiness and duplicates (ignoring case
@@ -120,6 +121,16 @@ func (d *decoder) validate(f *File) {
 	}
 	if c := h.Settings.DefaultCountry; c != "" && !countryRe.MatchString(c) {
 		d.at("workspace.settings.default_country", "%q is not a country code; use a two-letter ISO 3166 code such as FR, BE, CA or US", c)
+	}
+	for i, r := range h.Settings.EmailRecipients {
+		domain, isDomain := strings.CutPrefix(r, "@")
+		switch addr, err := mail.ParseAddress(r); {
+		case isDomain && hostRe.MatchString(strings.ToLower(domain)) && strings.Contains(domain, "."):
+		case !isDomain && err == nil && addr.Address == r:
+		default:
+			d.at(fmt.Sprintf("workspace.settings.email_recipients[%d]", i),
+				"%q is neither an e-mail address (planning@salon.fr) nor a domain written @salon.fr", r)
+		}
 	}
 	for i, e := range h.Settings.HTTPAllowlist {
 		if _, err := tools.ParseAllowEntry(e); err != nil {

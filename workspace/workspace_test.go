@@ -126,6 +126,11 @@ func TestParseNewUserMistakes(t *testing.T) {
 			want: `ws.yaml:12:9: response_rules[0].actions[0].args.assignation: "Commerciale" is not a user or team of this workspace; valid: "Ventes"`,
 		},
 		{
+			name: "an e-mail recipient that is neither an address nor a domain",
+			src:  "workspace:\n  slug: salon\n  name: Salon\n  settings:\n    email_recipients: [\"planning@\"]\n",
+			want: `ws.yaml:5:24: workspace.settings.email_recipients[0]: "planning@" is neither an e-mail address (planning@salon.fr) nor a domain written @salon.fr`,
+		},
+		{
 			name: "missing slug",
 			src:  "workspace:\n  name: Salon\n",
 			want: "ws.yaml:1:1: workspace.slug: missing: every workspace file needs `workspace.slug` (lower-case letters, digits and dashes), its key in the store",
