@@ -142,8 +142,9 @@ func (a *Agent) history(ctx context.Context, conv *store.Conversation) ([]Messag
 	return out[len(out)-n:], nil
 }
 
-// toolSpecs describes the agent's enabled actions as model tools.
-func (a *Agent) toolSpecs(ag *store.AIAgent) []Tool {
+// toolSpecs describes the agent's enabled actions as model tools: the
+// catalogue's, then the workspace's named HTTP actions it enables.
+func (a *Agent) toolSpecs(ws *store.Workspace, ag *store.AIAgent) []Tool {
 	var out []Tool
 	for _, name := range a.tools.Names() {
 		if !slices.Contains(ag.Actions, name) {
@@ -151,6 +152,11 @@ func (a *Agent) toolSpecs(ag *store.AIAgent) []Tool {
 		}
 		act := a.tools.Action(name)
 		out = append(out, Tool{Name: act.Name, Description: act.Description, Parameters: act.Schema()})
+	}
+	for _, name := range ag.Actions {
+		if h := ws.Settings.HTTPAction(name); h != nil && a.tools.Action(name) == nil {
+			out = append(out, Tool{Name: h.Name, Description: h.Description, Parameters: tools.NamedHTTPSchema(h)})
+		}
 	}
 	return out
 }

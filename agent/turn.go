@@ -104,7 +104,7 @@ func (t *turn) run(ctx context.Context) error {
 		return err
 	}
 	msgs := append([]Message{{Role: RoleSystem, Content: system}}, history...)
-	toolSpecs := t.a.toolSpecs(t.agent)
+	toolSpecs := t.a.toolSpecs(t.ws, t.agent)
 
 	for round := 0; ; round++ {
 		if round > t.a.opts.MaxToolRounds {

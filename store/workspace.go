@@ -43,6 +43,12 @@ type WorkspaceSettings struct {
 	// domains ("@salon.fr"). Flows and humans write anywhere; a model,
 	// which a prompt injection can steer, does not.
 	EmailRecipients []string `json:"email_recipients,omitempty"`
+	// HTTPActions are the workspace's named HTTP calls: AI agents that
+	// enable one call it as a tool, filling only its declared parameters.
+	HTTPActions []HTTPAction `json:"http_actions,omitempty"`
+	// AIAgentsFreeHTTP lets AI agents call http_request with a URL of the
+	// model's choosing; off by default (OWASP LLM06, excessive agency).
+	AIAgentsFreeHTTP bool `json:"ai_agents_free_http,omitempty"`
 	// FallbackTeam is the team a conversation is handed to when the AI
 	// agent or a flow fails and the visitor is told a team member will take
 	// over; "" leaves it unassigned, in the inbox queue.
@@ -50,6 +56,38 @@ type WorkspaceSettings struct {
 	// FallbackMessages replace the default fallback text, by language
 	// ("fr", "en").
 	FallbackMessages map[string]string `json:"fallback_messages,omitempty"`
+}
+
+// HTTPAction is a named HTTP call an admin declares: the method, the URL,
+// the headers and the body are fixed templates; the model gives only the
+// declared parameters, which the templates insert escaped for their
+// place ({{name}}).
+type HTTPAction struct {
+	Name        string            `json:"name" yaml:"name"`
+	Description string            `json:"description" yaml:"description"`
+	Method      string            `json:"method" yaml:"method"`
+	URL         string            `json:"url" yaml:"url"`
+	Headers     map[string]string `json:"headers,omitempty" yaml:"headers,omitempty"`
+	Body        string            `json:"body,omitempty" yaml:"body,omitempty"` // JSON text with {{…}}
+	Parameters  []HTTPParameter   `json:"parameters,omitempty" yaml:"parameters,omitempty"`
+}
+
+// HTTPParameter is one value the model gives a named HTTP action.
+type HTTPParameter struct {
+	Name        string   `json:"name" yaml:"name"`
+	Description string   `json:"description,omitempty" yaml:"description,omitempty"`
+	Required    bool     `json:"required,omitempty" yaml:"required,omitempty"`
+	Enum        []string `json:"enum,omitempty" yaml:"enum,omitempty"`
+}
+
+// HTTPAction returns the named HTTP action called name, nil if none.
+func (s WorkspaceSettings) HTTPAction(name string) *HTTPAction {
+	for i := range s.HTTPActions {
+		if s.HTTPActions[i].Name == name {
+			return &s.HTTPActions[i]
+		}
+	}
+	return nil
 }
 
 // FallbackMessage is the workspace's own fallback text in lang, "" when

@@ -85,6 +85,10 @@ type Call struct {
 	// an action that does not apply there is refused.
 	Channel Channel
 	Phase   Phase
+
+	// named is the named HTTP action an http_request call runs for: its
+	// URL is the admin's, so the free-form rule does not apply.
+	named string
 }
 
 // IdempotencyKey is the key of the index-th call of a conversation turn.
@@ -211,6 +215,11 @@ var errRollback = errors.New("action failed")
 // failures only; everything a caller could fix is a failed Result.
 func (c *Catalogue) Execute(ctx context.Context, call Call) (Result, error) {
 	a := c.actions[call.Action]
+	if a == nil {
+		if named := c.namedHTTP(ctx, call); named != nil {
+			return c.executeNamedHTTP(ctx, call, named)
+		}
+	}
 	enabled := call.Enabled
 	if enabled == nil {
 		enabled = c.order

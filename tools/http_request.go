@@ -98,6 +98,14 @@ func runHTTPRequest(ctx context.Context, x *Exec) Result {
 	if fail != nil {
 		return *fail
 	}
+	if strings.HasPrefix(x.Call.Actor, "ai_agent:") && x.Call.named == "" && !x.Workspace.Settings.AIAgentsFreeHTTP {
+		names := make([]string, len(x.Workspace.Settings.HTTPActions))
+		for i, a := range x.Workspace.Settings.HTTPActions {
+			names[i] = a.Name
+		}
+		return Fail(CodeNotAllowed, "an AI agent may not call a URL of its own choosing: it may call only the workspace's "+
+			"named HTTP actions (settings.http_actions), unless settings.ai_agents_free_http is true; nothing was sent", names...)
+	}
 	vars := x.Vars(ctx)
 	rawURL, err := Render(strings.TrimSpace(args.URL), vars, EscapeQuery)
 	if err != nil {

@@ -119,7 +119,7 @@ func wantMessage(t testing.TB, r tools.Result, parts ...string) {
 
 func TestHTTPRequestPost(t *testing.T) {
 	t.Parallel()
-	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
+	eachHTTP(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("X-Request-Id", "req-1")
@@ -191,7 +191,7 @@ func TestHTTPRequestPost(t *testing.T) {
 
 func TestHTTPRequestMethodsAndText(t *testing.T) {
 	t.Parallel()
-	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
+	eachHTTP(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, "plain answer")
 		})
@@ -242,7 +242,7 @@ func TestHTTPRequestMethodsAndText(t *testing.T) {
 
 func TestHTTPSeedParameters(t *testing.T) {
 	t.Parallel()
-	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
+	eachHTTP(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		// As printed, both objects satisfy the action's schema (checked
 		// without the network: exemple.com must not be contacted).
 		c := jsonschema.NewCompiler()
@@ -307,7 +307,7 @@ func TestHTTPSeedParameters(t *testing.T) {
 }
 
 func TestHTTPBlocked(t *testing.T) {
-	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
+	eachHTTP(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		srv := newServer(t, nil)
 		call := func(url string, timeout string) tools.Result {
 			return fx.call("http_request", httpArgs(t, map[string]any{"http_method": "GET", "url": url,
@@ -375,7 +375,7 @@ func TestHTTPBlocked(t *testing.T) {
 
 func TestHTTPRedirects(t *testing.T) {
 	t.Parallel()
-	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
+	eachHTTP(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		var base string
 		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 			switch r.URL.Path {
@@ -421,7 +421,7 @@ func TestHTTPRedirects(t *testing.T) {
 
 func TestHTTPProductionRequiresHTTPS(t *testing.T) {
 	t.Parallel()
-	each(t, tools.Options{Production: true}, func(t *testing.T, fx *fixture) {
+	eachHTTP(t, tools.Options{Production: true}, func(t *testing.T, fx *fixture) {
 		srv := newServer(t, nil)
 		fx.allowHTTP("127.0.0.1")
 		r := fx.call("http_request", httpArgs(t, map[string]any{"http_method": "POST", "url": srv.URL + "/x"}))
@@ -435,7 +435,7 @@ func TestHTTPProductionRequiresHTTPS(t *testing.T) {
 
 func TestHTTPInvalidArguments(t *testing.T) {
 	t.Parallel()
-	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
+	eachHTTP(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		srv := newServer(t, nil)
 		fx.allowHTTP("127.0.0.1")
 		for _, tc := range []struct {
@@ -488,7 +488,7 @@ func TestHTTPInvalidArguments(t *testing.T) {
 }
 
 func TestHTTPTimeout(t *testing.T) {
-	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
+	eachHTTP(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 			select {
 			case <-r.Context().Done():
@@ -509,7 +509,7 @@ func TestHTTPTimeout(t *testing.T) {
 
 func TestHTTPLargeBodies(t *testing.T) {
 	t.Parallel()
-	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
+	eachHTTP(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 			switch r.URL.Path {
 			case "/huge":
@@ -547,7 +547,7 @@ func TestHTTPLargeBodies(t *testing.T) {
 
 func TestHTTPAuditRedactsHeaders(t *testing.T) {
 	t.Parallel()
-	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
+	eachHTTP(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		const token = "tok-s3cr3t-4242"
 		srv := newServer(t, nil)
 		headers := `{"Authorization": "Bearer ` + token + `", "X-Api-Key": "` + token + `"}`
@@ -607,7 +607,7 @@ func TestHTTPAuditRedactsHeaders(t *testing.T) {
 
 func TestHTTPIdempotent(t *testing.T) {
 	t.Parallel()
-	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
+	eachHTTP(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		srv := newServer(t, nil)
 		fx.allowHTTP("127.0.0.1")
 		args := httpArgs(t, map[string]any{"http_method": "POST", "url": srv.URL + "/relance",
@@ -631,7 +631,7 @@ func TestHTTPIdempotent(t *testing.T) {
 // crm_upsert's push goes through the same guarded client.
 func TestHTTPCRMPushIsGuarded(t *testing.T) {
 	t.Parallel()
-	each(t, tools.Options{}, func(t *testing.T, fx *fixture) {
+	eachHTTP(t, tools.Options{}, func(t *testing.T, fx *fixture) {
 		srv := newServer(t, nil)
 		ws, err := fx.s.GetWorkspace(ctx, fx.ws.ID)
 		if err != nil {
@@ -655,5 +655,23 @@ func TestHTTPCRMPushIsGuarded(t *testing.T) {
 			!strings.Contains(reqs[0].Body, "camille@example.fr") {
 			t.Errorf("CRM got %+v", reqs)
 		}
+	})
+}
+
+// eachHTTP is each with the workspace's AI agents allowed free-form
+// http_request (these tests are about the request machinery, which the
+// fixture's AI agent drives).
+func eachHTTP(t *testing.T, opts tools.Options, fn func(t *testing.T, fx *fixture)) {
+	each(t, opts, func(t *testing.T, fx *fixture) {
+		ws, err := fx.s.GetWorkspace(ctx, fx.ws.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws.Settings.AIAgentsFreeHTTP = true
+		if err := fx.s.UpdateWorkspace(ctx, ws); err != nil {
+			t.Fatal(err)
+		}
+		fx.ws = ws
+		fn(t, fx)
 	})
 }

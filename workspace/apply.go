@@ -336,6 +336,8 @@ func (a *applier) run(ctx context.Context) error {
 		DefaultLifecycleStageID: stageIDs[h.Settings.DefaultLifecycleStage],
 		DefaultCountry:          strings.ToUpper(h.Settings.DefaultCountry),
 		EmailRecipients:         h.Settings.EmailRecipients,
+		HTTPActions:             h.Settings.HTTPActions,
+		AIAgentsFreeHTTP:        h.Settings.AIAgentsFreeHTTP,
 		FallbackTeam:            h.Settings.FallbackTeam,
 		FallbackMessages:        h.Settings.FallbackMessages,
 	}

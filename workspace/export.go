@@ -23,6 +23,8 @@ func Export(ctx context.Context, q store.Queries, slug string) (*File, error) {
 		HTTPAllowlist:          ws.Settings.HTTPAllowlist,
 		DefaultCountry:         ws.Settings.DefaultCountry,
 		EmailRecipients:        ws.Settings.EmailRecipients,
+		HTTPActions:            ws.Settings.HTTPActions,
+		AIAgentsFreeHTTP:       ws.Settings.AIAgentsFreeHTTP,
 		FallbackTeam:           ws.Settings.FallbackTeam,
 		FallbackMessages:       ws.Settings.FallbackMessages,
 	}}}

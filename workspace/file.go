@@ -50,6 +50,13 @@ type Settings struct {
 	DefaultCountry string `yaml:"default_country,omitempty"`
 	// CRM is an external CRM that crm_upsert also sends contacts to.
 	CRM *CRM `yaml:"crm,omitempty"`
+	// HTTPActions are named HTTP calls AI agents may enable by name: the
+	// method, URL, headers and body are fixed; the model fills only the
+	// declared parameters ({{name}} in the templates).
+	HTTPActions []store.HTTPAction `yaml:"http_actions,omitempty"`
+	// AIAgentsFreeHTTP lets AI agents' http_request call URLs of the
+	// model's choosing (off: only named HTTP actions).
+	AIAgentsFreeHTTP bool `yaml:"ai_agents_free_http,omitempty"`
 	// EmailRecipients are the addresses and domains ("@salon.fr") an AI
 	// agent's send_email may write to besides the contact.
 	EmailRecipients []string `yaml:"email_recipients,omitempty"`

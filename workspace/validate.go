@@ -132,6 +132,7 @@ func (d *decoder) validate(f *File) {
 				"%q is neither an e-mail address (planning@salon.fr) nor a domain written @salon.fr", r)
 		}
 	}
+	d.httpActions(h.Settings.HTTPActions)
 	for i, e := range h.Settings.HTTPAllowlist {
 		if _, err := tools.ParseAllowEntry(e); err != nil {
 			d.at(fmt.Sprintf("workspace.settings.http_allowlist[%d]", i), "%v", err)
@@ -226,7 +227,7 @@ func (d *decoder) validate(f *File) {
 		}
 		for j, act := range a.Actions {
 			ap := fmt.Sprintf("%s.actions[%d]", p, j)
-			if names := tools.Names(); !slices.Contains(names, act) {
+			if names := append(tools.Names(), httpActionNames(f)...); !slices.Contains(names, act) {
 				msg := fmt.Sprintf("%q is not an action", act)
 				if c := suggest.Close(act, names); c != "" {
 					msg += fmt.Sprintf(" (did you mean %q?)", c)
@@ -464,3 +465,79 @@ func fieldTypesList() []string {
 }
 
 func fieldTypes() string { return strings.Join(fieldTypesList(), ", ") }
+
+var (
+	identRe    = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+	methods    = []string{"GET", "POST", "PUT", "DELETE"}
+	reservedVa = []string{"contact", "conversation", "workspace", "message", "http", "error"}
+)
+
+// httpActionNames lists the file's named HTTP actions.
+func httpActionNames(f *File) []string {
+	var out []string
+	for _, a := range f.Workspace.Settings.HTTPActions {
+		out = append(out, a.Name)
+	}
+	return out
+}
+
+// httpActions checks the named HTTP actions: a tool name of their own, a
+// method, an http(s) URL, and templates that name only declared
+// parameters or the contact, conversation and workspace.
+func (d *decoder) httpActions(actions []store.HTTPAction) {
+	seen := map[string]int{}
+	for i, a := range actions {
+		p := fmt.Sprintf("workspace.settings.http_actions[%d]", i)
+		switch {
+		case a.Name == "":
+			d.missing(p+".name", "the tool name the AI agent calls, in snake_case, e.g. check_order_status")
+		case !identRe.MatchString(a.Name):
+			d.at(p+".name", "%q is not a tool name: use lower-case letters, digits and _, starting with a letter", a.Name)
+		case tools.Named(a.Name) != nil:
+			d.at(p+".name", "%q is a built-in action; give the named HTTP action its own name", a.Name)
+		}
+		if j, dup := seen[a.Name]; dup && a.Name != "" {
+			d.at(p+".name", "%q is defined twice (also at workspace.settings.http_actions[%d])", a.Name, j)
+		}
+		seen[a.Name] = i
+		if strings.TrimSpace(a.Description) == "" {
+			d.missing(p+".description", "tell the model what the call does and when to make it")
+		}
+		if !slices.Contains(methods, a.Method) {
+			d.at(p+".method", "%q is not a method; use one of: %s", a.Method, strings.Join(methods, ", "))
+		}
+		if u, err := url.Parse(strings.Split(a.URL, "{{")[0]); a.URL == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			d.at(p+".url", "%q is not an http(s) URL; write it in full, e.g. https://api.example.com/orders/{{order_id}}", a.URL)
+		}
+		declared := []string{}
+		for j, prm := range a.Parameters {
+			pp := fmt.Sprintf("%s.parameters[%d].name", p, j)
+			switch {
+			case !identRe.MatchString(prm.Name):
+				d.at(pp, "%q is not a parameter name: use lower-case letters, digits and _", prm.Name)
+			case slices.Contains(reservedVa, prm.Name):
+				d.at(pp, "%q is a template variable of its own ({{%s.…}}); name the parameter otherwise", prm.Name, prm.Name)
+			}
+			declared = append(declared, prm.Name)
+		}
+		texts := map[string]string{p + ".url": a.URL, p + ".body": a.Body}
+		for k, v := range a.Headers {
+			texts[p+".headers."+k] = v
+		}
+		paths := make([]string, 0, len(texts))
+		for k := range texts {
+			paths = append(paths, k)
+		}
+		slices.Sort(paths)
+		for _, path := range paths {
+			for _, ph := range tools.Placeholders(texts[path]) {
+				root, _, _ := strings.Cut(ph, ".")
+				if slices.Contains(declared, root) || slices.Contains([]string{"contact", "conversation", "workspace"}, root) {
+					continue
+				}
+				d.at(path, "{{%s}} is neither a declared parameter (%s) nor contact, conversation or workspace", ph,
+					strings.Join(declared, ", "))
+			}
+		}
+	}
+}

@@ -131,6 +131,11 @@ func TestParseNewUserMistakes(t *testing.T) {
 			want: `ws.yaml:5:24: workspace.settings.email_recipients[0]: "planning@" is neither an e-mail address (planning@salon.fr) nor a domain written @salon.fr`,
 		},
 		{
+			name: "a named HTTP action naming an undeclared parameter",
+			src:  "workspace:\n  slug: salon\n  name: Salon\n  settings:\n    http_actions:\n      - name: check_order\n        description: Statut d'une commande.\n        method: GET\n        url: https://api.example.com/orders/{{order}}\n        parameters: [{name: order_id}]\n",
+			want: `ws.yaml:9:14: workspace.settings.http_actions[0].url: {{order}} is neither a declared parameter (order_id) nor contact, conversation or workspace`,
+		},
+		{
 			name: "missing slug",
 			src:  "workspace:\n  name: Salon\n",
 			want: "ws.yaml:1:1: workspace.slug: missing: every workspace file needs `workspace.slug` (lower-case letters, digits and dashes), its key in the store",
