@@ -100,13 +100,21 @@ func (d *Decoder) parse(data []byte) (ast.Node, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return fatal(Problem{Message: strings.TrimSuffix("the file is empty; "+d.opts.Empty, "; ")})
 	}
+	d.pos = map[string]pos{}
 	if d.json {
 		if p, bad := jsonSyntax(data, d.opts.Kind); bad {
 			return fatal(p)
 		}
+		root, deep, err := jsonTree(data)
+		switch {
+		case deep != nil:
+			return fatal(Problem{Line: deep.Position.Line, Column: deep.Position.Column, Message: deepMessage})
+		case err != nil:
+			return fatal(Problem{Message: err.Error()})
+		}
+		return root, nil
 	}
 	tokens := lexer.Tokenize(string(data))
-	d.pos = map[string]pos{}
 	if tk := tooDeep(tokens); tk != nil {
 		return fatal(Problem{Line: tk.Position.Line, Column: tk.Position.Column, Message: deepMessage})
 	}
