@@ -48,6 +48,7 @@ type Store interface {
 type Queries interface {
 	FlowQueries
 	KnowledgeQueries
+	APIKeyQueries
 
 	CreateWorkspace(ctx context.Context, w *Workspace) error
 	GetWorkspace(ctx context.Context, id string) (*Workspace, error)

@@ -282,3 +282,49 @@ func TestEvalChecksOptionsUpFront(t *testing.T) {
 		t.Errorf("cases ran:\n%s", out)
 	}
 }
+
+// API keys: created with a secret shown once (only its hash is stored),
+// listed without it, revoked once; an agent key names a user of the
+// workspace.
+func TestAPIKeys(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/salon/workspace.yaml")
+	out := mustRun(t, "--data-dir", dir, "key", "create", "--role", "admin", "--name", "CI")
+	secret := ""
+	for _, l := range strings.Split(out, "\n") {
+		if s, ok := strings.CutPrefix(l, "secret (shown once, only its hash is stored): "); ok {
+			secret = s
+		}
+	}
+	if !strings.HasPrefix(secret, "csk_") {
+		t.Fatalf("key create:\n%s", out)
+	}
+	mustRun(t, "--data-dir", dir, "key", "create", "--role", "agent", "--user", "marie@salon-elegance.fr")
+	list := mustRun(t, "--data-dir", dir, "key", "list")
+	if strings.Contains(list, secret) || !strings.Contains(list, secret[:12]+"…") || !strings.Contains(list, "marie@salon-elegance.fr") ||
+		strings.Count(list, "active") != 2 {
+		t.Fatalf("key list:\n%s", list)
+	}
+	id := strings.Fields(strings.Split(list, "\n")[1])[0]
+	if out := mustRun(t, "--data-dir", dir, "key", "revoke", id); !strings.Contains(out, "revoked API key "+id) {
+		t.Errorf("revoke: %s", out)
+	}
+	if _, err := run(t, "--data-dir", dir, "key", "revoke", id); err == nil || !strings.Contains(err.Error(), "has no active API key") {
+		t.Errorf("revoke twice: %v", err)
+	}
+	for args, want := range map[string]string{
+		"--role owner":                       `--role "owner": use admin`,
+		"--role agent":                       "give --user EMAIL",
+		"--role agent --user nobody@nope.fr": `"nobody@nope.fr" is not a user of workspace "salon"; its users: `,
+	} {
+		if _, err := run(t, append([]string{"--data-dir", dir, "key", "create"}, strings.Fields(args)...)...); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("key create %s: %v, want %q", args, err, want)
+		}
+	}
+	var b bytes.Buffer
+	printError(&b, errors.New("bad key "+secret))
+	if strings.Contains(b.String(), secret) {
+		t.Errorf("a key secret reached the screen: %s", b.String())
+	}
+}

@@ -50,7 +50,7 @@ var (
 	// Case matters but for bearer: "the token budget" is prose.
 	authScheme = regexp.MustCompile(`\b((?i:bearer)|Basic|BASIC|Token|TOKEN|ApiKey|Api-Key|APIKEY|Digest|Negotiate)(\s+)([A-Za-z0-9._~+/=:-]{4,})`)
 	// Well-known key shapes: OpenAI, Anthropic, GitHub, Slack, AWS, Stripe.
-	keyShape = regexp.MustCompile(`\b(?:sk-[A-Za-z0-9_-]{8,}|sk_(?:live|test)_[A-Za-z0-9]{8,}|gh[pousr]_[A-Za-z0-9]{16,}|xox[baprs]-[A-Za-z0-9-]{8,}|AKIA[0-9A-Z]{16})\b`)
+	keyShape = regexp.MustCompile(`\b(?:csk_[a-f0-9]{16,}|sk-[A-Za-z0-9_-]{8,}|sk_(?:live|test)_[A-Za-z0-9]{8,}|gh[pousr]_[A-Za-z0-9]{16,}|xox[baprs]-[A-Za-z0-9-]{8,}|AKIA[0-9A-Z]{16})\b`)
 	// A URL's user:password@.
 	urlPassword = regexp.MustCompile(`([a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@"']+:)([^/\s@"']+)@`)
 	// name=value pairs (query strings, forms, DSNs, logs): the value of a

@@ -49,6 +49,7 @@ var Tests = []Test{
 	{Name: "TurnLock", Run: testTurnLock},
 	{Name: "TwoProcessesOneConversation", Run: testTwoProcessesOneConversation, Own: true},
 	{Name: "KnowledgeDocuments", Run: testKnowledgeDocuments},
+	{Name: "APIKeys", Run: testAPIKeys},
 	{Name: "KnowledgeSearch", Run: testKnowledgeSearch},
 	{Name: "ConcurrentIngestionNewVectorSize", Run: testConcurrentIngestionNewVectorSize, Own: true},
 	{Name: "WorkspaceIsolation", Run: testWorkspaceIsolation},
