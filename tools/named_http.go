@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/invopop/jsonschema"
+	sjs "github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/causerie/causerie/store"
 )
@@ -35,7 +37,7 @@ func NamedHTTPSchema(a *store.HTTPAction) json.RawMessage {
 // declaration's URL, headers and body are rendered with them (escaped for
 // their place) and sent as an http_request would be.
 func (c *Catalogue) executeNamedHTTP(ctx context.Context, call Call, a *store.HTTPAction) (Result, error) {
-	schema, err := compile("http_action_"+a.Name, NamedHTTPSchema(a))
+	schema, err := namedSchema(a)
 	if err != nil {
 		return Result{}, fmt.Errorf("named HTTP action %s: %w", a.Name, err)
 	}
@@ -88,4 +90,20 @@ func (c *Catalogue) namedHTTP(ctx context.Context, call Call) *store.HTTPAction 
 		return nil
 	}
 	return ws.Settings.HTTPAction(call.Action)
+}
+
+// namedSchemas caches compiled parameter schemas by their text: a named
+// action is declared once and called many times.
+var namedSchemas sync.Map // string → *jsonschema.Schema (santhosh-tekuri)
+
+func namedSchema(a *store.HTTPAction) (*sjs.Schema, error) {
+	raw := NamedHTTPSchema(a)
+	if s, ok := namedSchemas.Load(string(raw)); ok {
+		return s.(*sjs.Schema), nil
+	}
+	s, err := compile("http_action_"+a.Name, raw)
+	if err == nil {
+		namedSchemas.Store(string(raw), s)
+	}
+	return s, err
 }

@@ -148,8 +148,9 @@ func (a *applier) dependents(ctx context.Context) error {
 			}
 		}
 	}
-	// Conversations assigned to a deleted user or team.
-	var orphans []*store.Conversation
+	// Conversations assigned to a deleted user or team (read once, only
+	// when one was deleted).
+	var orphans, convs []*store.Conversation
 	for _, d := range deleted {
 		var match func(c *store.Conversation) bool
 		switch d.Kind {
@@ -172,9 +173,11 @@ func (a *applier) dependents(ctx context.Context) error {
 		default:
 			continue
 		}
-		convs, err := a.q.ListConversations(ctx, a.ws.ID, store.ConversationFilter{})
-		if err != nil {
-			return err
+		if convs == nil {
+			var err error
+			if convs, err = a.q.ListConversations(ctx, a.ws.ID, store.ConversationFilter{}); err != nil {
+				return err
+			}
 		}
 		open := 0
 		for _, c := range convs {

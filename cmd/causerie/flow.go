@@ -20,6 +20,7 @@ import (
 	"github.com/causerie/causerie/internal/redact"
 	"github.com/causerie/causerie/internal/source"
 	"github.com/causerie/causerie/internal/suggest"
+	"github.com/causerie/causerie/prompts"
 	"github.com/causerie/causerie/store"
 )
 
@@ -97,8 +98,11 @@ func newFlowGraph(cfg *config) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if lang == "" {
+			switch {
+			case lang == "":
 				lang = cfg.workspaceLanguage(cmd.Context())
+			case !slices.Contains(prompts.MessageLanguages(), lang):
+				return fmt.Errorf("--lang %q: the labels exist in %s", lang, strings.Join(prompts.MessageLanguages(), ", "))
 			}
 			fmt.Fprint(cmd.OutOrStdout(), p.Mermaid(lang))
 			return nil

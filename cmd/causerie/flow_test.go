@@ -173,4 +173,7 @@ func TestFlowGraphFollowsTheWorkspaceLanguage(t *testing.T) {
 	if !strings.Contains(out, "Le visiteur déclenche le flux : « ") {
 		t.Errorf("graph --lang fr:\n%s", out)
 	}
+	if _, err := run(t, "--data-dir", dir, "flow", "graph", bookingFile, "--lang", "de"); err == nil || !strings.Contains(err.Error(), `--lang "de": the labels exist in en, fr`) {
+		t.Errorf("graph --lang de: %v", err)
+	}
 }
