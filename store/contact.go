@@ -26,5 +26,11 @@ type Contact struct {
 type ContactFilter struct {
 	Email string
 	Phone string
-	Limit int // 0 means no limit
+	// Query keeps contacts whose name, e-mail or phone contains it
+	// (case-insensitive).
+	Query string
+	// AfterID pages: contacts with an ID after it (IDs are time-ordered;
+	// the list is oldest first).
+	AfterID string
+	Limit   int // 0 means no limit
 }

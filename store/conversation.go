@@ -65,8 +65,21 @@ type Conversation struct {
 type ConversationFilter struct {
 	Status    ConversationStatus
 	ContactID string
-	Assignee  *Assignee
-	Limit     int
+	// Assignee keeps conversations of that assignee; &Assignee{} keeps
+	// the unassigned ones.
+	Assignee *Assignee
+	// AssigneeAny, when not empty, keeps conversations assigned to any of
+	// them; a team matches too the conversations a user was picked from
+	// it for (TeamID).
+	AssigneeAny []Assignee
+	// UpdatedSince keeps conversations updated at or after it.
+	UpdatedSince time.Time
+	// BeforeID pages: when set, the list is newest first (by ID, which is
+	// time-ordered) and starts after that ID. Without it, the order is
+	// oldest first unless NewestFirst.
+	BeforeID    string
+	NewestFirst bool
+	Limit       int
 }
 
 // Role is who wrote a message.
@@ -118,4 +131,8 @@ type MessageFilter struct {
 	Last int
 	// BeforeSeq keeps messages with Seq < BeforeSeq when > 0.
 	BeforeSeq int64
+	// AfterSeq keeps messages with Seq > AfterSeq when > 0; with Limit,
+	// the first Limit of them.
+	AfterSeq int64
+	Limit    int
 }

@@ -31,5 +31,8 @@ type EventFilter struct {
 	ConversationID string
 	Type           string
 	AfterID        int64
-	Limit          int
+	// Since and Until keep events created at or after Since and before
+	// Until, when set.
+	Since, Until time.Time
+	Limit        int
 }

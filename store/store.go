@@ -49,6 +49,7 @@ type Queries interface {
 	FlowQueries
 	KnowledgeQueries
 	APIKeyQueries
+	StreamQueries
 
 	CreateWorkspace(ctx context.Context, w *Workspace) error
 	GetWorkspace(ctx context.Context, id string) (*Workspace, error)
