@@ -22,6 +22,16 @@ type Audio struct {
 var AudioFormats = []string{"mp3", "wav", "flac", "m4a", "ogg", "oga", "opus", "aac", "aiff", "avi", "m4v", "mkv",
 	"mov", "mp4", "mpeg", "mpg", "weba", "webm", "wmv", "3gp", "3gpp"}
 
+// AudioFormatError refuses an audio file of a format seed 002 does not
+// list, before anything is stored.
+type AudioFormatError struct {
+	Name, Format string
+}
+
+func (e *AudioFormatError) Error() string {
+	return fmt.Sprintf("audio %q: format %q is not supported; use one of %s", e.Name, e.Format, strings.Join(AudioFormats, ", "))
+}
+
 // checkAudio refuses formats seed 002 does not list, before anything is
 // stored.
 func checkAudio(audio []Audio) ([]store.Attachment, error) {
@@ -29,7 +39,7 @@ func checkAudio(audio []Audio) ([]store.Attachment, error) {
 	for _, au := range audio {
 		ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(au.Name)), ".")
 		if !slices.Contains(AudioFormats, ext) {
-			return nil, fmt.Errorf("audio %q: format %q is not supported; use one of %s", au.Name, ext, strings.Join(AudioFormats, ", "))
+			return nil, &AudioFormatError{Name: au.Name, Format: ext}
 		}
 		atts = append(atts, store.Attachment{Name: au.Name, ContentType: au.ContentType, Size: int64(len(au.Data))})
 	}

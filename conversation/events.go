@@ -27,6 +27,13 @@ const (
 	EventStatus EventKind = "status"
 	// EventTurnEnded: a visitor message was handled (Outcome).
 	EventTurnEnded EventKind = "turn_ended"
+	// EventTyping: the AI agent started (Typing) or stopped writing.
+	EventTyping EventKind = "typing"
+	// EventNotice: another process stored stream event Seq of the
+	// conversation (or, with no conversation, maybe several: a lost
+	// connection to the store was restored). Streams read it from the
+	// store.
+	EventNotice EventKind = "notice"
 )
 
 // Event is something that happened in a conversation, as channels stream
@@ -41,6 +48,12 @@ type Event struct {
 	Text    string
 	Status  *StatusChange
 	Outcome *Outcome
+	Typing  bool
+
+	// Seq is the number of the stream event stored for it (see Stream),
+	// 0 when none was.
+	Seq    int64
+	stream *StreamItem
 }
 
 // StatusChange is a conversation's new status and assignee.
@@ -139,7 +152,28 @@ func (h *hub) publish(e Event) {
 	for s := range h.subs[key] {
 		subs = append(subs, s)
 	}
+	for s := range h.subs[e.WorkspaceID+"/*"] {
+		subs = append(subs, s)
+	}
 	h.mu.Unlock()
+	h.deliver(subs, e)
+}
+
+// broadcast queues e for every subscriber of every conversation, each
+// getting it with its own conversation.
+func (h *hub) broadcast(e Event) {
+	h.mu.Lock()
+	var subs []*subscriber
+	for _, m := range h.subs {
+		for s := range m {
+			subs = append(subs, s)
+		}
+	}
+	h.mu.Unlock()
+	h.deliver(subs, e)
+}
+
+func (h *hub) deliver(subs []*subscriber, e Event) {
 	for _, s := range subs {
 		s.mu.Lock()
 		switch {

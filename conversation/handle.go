@@ -20,6 +20,9 @@ type Inbound struct {
 	Text           string
 	// Audio are audio attachments, transcribed into the message text.
 	Audio []Audio
+	// OnStored, when set, is called with the stored message as soon as it
+	// is stored, before its turn runs (a channel acknowledges it then).
+	OnStored func(*store.Message)
 }
 
 // Outcome is what handling a visitor's message did.
@@ -81,13 +84,17 @@ func (r *Runtime) Handle(ctx context.Context, in Inbound) (*Outcome, error) {
 		return nil, err
 	}
 	out.Visitor = visitor
-	obs := &publisher{r: r, ws: in.WorkspaceID, conv: in.ConversationID}
+	if in.OnStored != nil {
+		in.OnStored(visitor)
+	}
+	obs := r.publisher(ctx, in.WorkspaceID, in.ConversationID)
 	defer func() {
 		r.hub.publish(Event{Kind: EventTurnEnded, WorkspaceID: in.WorkspaceID, ConversationID: in.ConversationID, Outcome: out})
 	}()
-	obs.message(visitor)
+	obs.stored(Event{Kind: EventMessage, Message: visitor}, conv.messageItem)
 	if conv.reopened {
-		obs.status("reopened", conv.Conversation)
+		c := conv.Conversation
+		obs.stored(Event{Kind: EventStatus, Status: &StatusChange{Change: "reopened", Status: c.Status, Assignee: c.Assignee}}, conv.reopenItem)
 	}
 
 	turn, err := r.lockTurn(ctx, in.WorkspaceID, in.ConversationID, holder, locked)
@@ -221,7 +228,9 @@ func (r *Runtime) assignee(ctx context.Context, m *message) (bool, error) {
 	if m.transcriptionErr != nil {
 		t.Unanswerable, t.UnanswerableEvent = m.transcriptionErr, "audio.transcription_failed"
 	}
+	m.obs.typing(true)
 	res, err := r.agent.Run(ctx, t)
+	m.obs.typing(false)
 	if res != nil {
 		m.out.Reply, m.out.Replies, m.out.Actions = res.Reply, res.Replies, res.Actions
 		m.out.Dropped, m.out.Fallback, m.out.Usage = res.Dropped, res.Fallback, res.Usage
@@ -235,6 +244,9 @@ func (r *Runtime) assignee(ctx context.Context, m *message) (bool, error) {
 type storedConversation struct {
 	*store.Conversation
 	reopened bool
+	// messageItem and reopenItem are the stream events stored with the
+	// message.
+	messageItem, reopenItem *StreamItem
 }
 
 // storeVisitorMessage persists the message before anything else, and
@@ -269,8 +281,14 @@ func (r *Runtime) storeVisitorMessage(ctx context.Context, in Inbound, text stri
 				return err
 			}
 			conv.reopened = true
+			if conv.reopenItem, err = appendStream(ctx, q, in.WorkspaceID, c.ID, StreamStatus, statusData("reopened", c)); err != nil {
+				return err
+			}
 		}
 		if err := q.AppendMessage(ctx, m); err != nil {
+			return err
+		}
+		if conv.messageItem, err = appendStream(ctx, q, in.WorkspaceID, c.ID, StreamMessage, Public(m)); err != nil {
 			return err
 		}
 		locked, err = q.AcquireTurnLock(ctx, in.WorkspaceID, in.ConversationID, holder, time.Now().Add(r.opts.LockTTL))

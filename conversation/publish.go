@@ -2,52 +2,99 @@ package conversation
 
 import (
 	"context"
+	"strings"
 
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/tools"
 )
 
-// publisher turns what the AI agent, a flow or a rule does into Events of
-// one conversation. It is the agent.Observer and the dsl.Observer of a
-// turn.
+// publisher turns what the AI agent, a flow, a rule or a human does into
+// Events of one conversation, and stores the stream events channels show
+// (see Stream). It is the agent.Observer and the dsl.Observer of a turn.
 type publisher struct {
 	r        *Runtime
+	ctx      context.Context
 	ws, conv string
+	// actor is who acts when an action's actor is not known from it (a
+	// human's reply and actions); "" in a turn.
+	actor string
+}
+
+func (r *Runtime) publisher(ctx context.Context, ws, conv string) *publisher {
+	return &publisher{r: r, ctx: context.WithoutCancel(ctx), ws: ws, conv: conv}
 }
 
 func (p *publisher) publish(e Event) {
 	e.WorkspaceID, e.ConversationID = p.ws, p.conv
 	p.r.hub.publish(e)
+	if e.Kind == EventDelta || e.Kind == EventTyping {
+		p.r.notifyLive(e)
+	}
 }
 
-func (p *publisher) message(m *store.Message) { p.publish(Event{Kind: EventMessage, Message: m}) }
+// stored publishes e with the stream event stored for it; when none
+// could be stored (the store failed), in-process subscribers still get
+// e, and the stream's readers do not.
+func (p *publisher) stored(e Event, it *StreamItem) {
+	if it != nil {
+		e.Seq, e.stream = it.Seq, it
+	}
+	p.publish(e)
+}
+
+// store appends a stream event outside any transaction.
+func (p *publisher) store(kind string, v any) *StreamItem {
+	it, err := appendStream(p.ctx, p.r.store, p.ws, p.conv, kind, v)
+	if err != nil {
+		return nil
+	}
+	return it
+}
+
+func (p *publisher) message(m *store.Message) {
+	p.stored(Event{Kind: EventMessage, Message: m}, p.store(StreamMessage, Public(m)))
+}
+
+func statusData(change string, c *store.Conversation) PublicStatus {
+	return PublicStatus{Change: change, Status: c.Status, Assignee: AssigneeOf(c.Assignee)}
+}
 
 func (p *publisher) status(change string, c *store.Conversation) {
-	p.publish(Event{Kind: EventStatus, Status: &StatusChange{Change: change, Status: c.Status, Assignee: c.Assignee}})
+	p.stored(Event{Kind: EventStatus, Status: &StatusChange{Change: change, Status: c.Status, Assignee: c.Assignee}},
+		p.store(StreamStatus, statusData(change, c)))
 }
 
 // statusChanges are the actions that change a conversation's status or
 // assignee, and the change each reports.
 var statusChanges = map[string]string{
-	tools.CloseConversation: "closed",
-	tools.Assign:            "assigned",
-	tools.Unassign:          "unassigned",
+	tools.CloseConversation:  "closed",
+	tools.Assign:             "assigned",
+	tools.Unassign:           "unassigned",
+	tools.ReopenConversation: "reopened",
 }
 
 // Action implements agent.Observer and dsl.Observer.
 func (p *publisher) Action(a tools.ActionTaken) {
-	p.publish(Event{Kind: EventAction, Action: &a})
+	p.stored(Event{Kind: EventAction, Action: &a}, p.store(StreamAction, PublicActionOf(a, p.actor)))
 	change, ok := statusChanges[a.Name]
 	if !ok || !a.Result.OK || a.Result.Replayed {
 		return
 	}
-	if c, err := p.r.store.GetConversation(context.Background(), p.ws, p.conv); err == nil {
+	for k := range a.Result.Data {
+		if strings.HasPrefix(k, "already_") {
+			return // nothing changed
+		}
+	}
+	if c, err := p.r.store.GetConversation(p.ctx, p.ws, p.conv); err == nil {
 		p.status(change, c)
 	}
 }
 
 // Delta implements agent.Observer.
 func (p *publisher) Delta(text string) { p.publish(Event{Kind: EventDelta, Text: text}) }
+
+// typing says the AI agent started or stopped writing.
+func (p *publisher) typing(on bool) { p.publish(Event{Kind: EventTyping, Typing: on}) }
 
 // Reply implements agent.Observer and dsl.Observer.
 func (p *publisher) Reply(m *store.Message) { p.message(m) }

@@ -55,7 +55,7 @@ func (r *Runtime) recover(ctx context.Context, v *store.Message) (bool, error) {
 	if answered {
 		return true, turn.finish(v.ID)
 	}
-	obs := &publisher{r: r, ws: v.WorkspaceID, conv: v.ConversationID}
+	obs := r.publisher(ctx, v.WorkspaceID, v.ConversationID)
 	out := &Outcome{Visitor: v}
 	defer func() {
 		r.hub.publish(Event{Kind: EventTurnEnded, WorkspaceID: v.WorkspaceID, ConversationID: v.ConversationID, Outcome: out})

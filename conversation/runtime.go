@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/causerie/causerie/agent"
@@ -64,8 +65,12 @@ type Runtime struct {
 	agent  *agent.Agent
 	router *dsl.Router
 	hub    *hub
-	// holder names this process for turn leases.
+	// holder names this process for turn leases (and its live notices).
 	holder string
+	// remote is set while Listen runs: live-only items are then sent to
+	// other processes through live.
+	remote atomic.Bool
+	live   chan string
 }
 
 // New wires a runtime on s: the action catalogue (with the model-backed
@@ -98,7 +103,7 @@ func New(s store.Store, opts Options) *Runtime {
 	}
 	cat := tools.New(s, topts)
 	return &Runtime{
-		store: s, opts: opts, tools: cat, hub: newHub(), holder: newHolder(),
+		store: s, opts: opts, tools: cat, hub: newHub(), holder: newHolder(), live: make(chan string, 1024),
 		agent: agent.New(s, agent.Options{Model: opts.Model, Tools: cat, Knowledge: topts.Knowledge,
 			MaxToolRounds: opts.MaxToolRounds, HistoryTokens: opts.HistoryTokens, Now: opts.Now}),
 		router: dsl.NewRouter(s, cat, dsl.RouterOptions{Model: routerModel, ExitWords: opts.ExitWords, Production: opts.Production,

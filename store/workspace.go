@@ -56,6 +56,15 @@ type WorkspaceSettings struct {
 	// FallbackMessages replace the default fallback text, by language
 	// ("fr", "en").
 	FallbackMessages map[string]string `json:"fallback_messages,omitempty"`
+	// WidgetOrigins are the web origins ("https://salon.fr") whose pages
+	// may call the visitor API (CORS); none: only same-origin pages.
+	WidgetOrigins []string `json:"widget_origins,omitempty"`
+	// IdentitySecret, when set, lets a site link a visitor to an existing
+	// contact: it passes identifier and identifier_hash, the hex
+	// HMAC-SHA256 of the identifier with this secret. "env:NAME" reads it
+	// from environment variable NAME when serving (the secret then lives
+	// in neither the file nor the store).
+	IdentitySecret string `json:"identity_secret,omitempty"`
 }
 
 // HTTPAction is a named HTTP call an admin declares: the method, the URL,

@@ -9,6 +9,7 @@ func init() {
 		updateContactFields(), updateLifecycleStage(), tagContact(),
 		httpRequest(), crmUpsert(), createTask(), sendEmail(),
 		searchKnowledge(),
+		reopenConversation(),
 	} {
 		Register(a)
 	}

@@ -45,6 +45,10 @@ type Action struct {
 	NeedsConversation bool
 	// NeedsContact fails the call early when it has no contact.
 	NeedsContact bool
+	// HumansOnly actions run only for a human (an actor "user:<id>"):
+	// they are not among Names, so no AI agent, flow or rule can use
+	// them (seed 002: the AI agent cannot reopen a conversation).
+	HumansOnly bool
 
 	Outside func(ctx context.Context, x *Exec) Result
 	Run     func(ctx context.Context, x *Exec) Result
@@ -233,6 +237,9 @@ func (c *Catalogue) Execute(ctx context.Context, call Call) (Result, error) {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}
 		return c.audit(ctx, &call, Fail(CodeUnknownAction, msg, enabled...))
+	}
+	if a.HumansOnly && !strings.HasPrefix(call.Actor, "user:") {
+		return c.audit(ctx, &call, Failf(CodeNotAllowed, nil, "only a human agent may %s; %s cannot", strings.ReplaceAll(a.Name, "_", " "), cmpOr(call.Actor, "an unnamed caller")))
 	}
 	if (call.Channel != "" && !slices.Contains(a.Channels, call.Channel)) || (call.Phase != "" && !slices.Contains(a.Phases, call.Phase)) {
 		return c.audit(ctx, &call, Failf(CodeNotAvailable, nil, "%s runs on %s, in the %s phase of a conversation; this call is on %s, %s",

@@ -5,6 +5,7 @@ const (
 	CloseConversation    = "close_conversation"
 	Assign               = "assign"
 	Unassign             = "unassign"
+	ReopenConversation   = "reopen_conversation"
 	UpdateContactFields  = "update_contact_fields"
 	UpdateLifecycleStage = "update_lifecycle_stage"
 	TagContact           = "tag_contact"

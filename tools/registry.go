@@ -71,13 +71,20 @@ func Register(a *Action) {
 	registry.order = append(registry.order, a.Name)
 }
 
-// Names lists every registered action, in registration order (for the
-// built-in ones, the order an admin reads them: conversation, contact,
-// integrations, knowledge).
+// Names lists the registered actions AI agents, flows and rules may use,
+// in registration order (for the built-in ones, the order an admin reads
+// them: conversation, contact, integrations, knowledge). Actions only
+// humans may take (Action.HumansOnly) are not among them.
 func Names() []string {
 	registry.RLock()
 	defer registry.RUnlock()
-	return slices.Clone(registry.order)
+	out := make([]string, 0, len(registry.order))
+	for _, n := range registry.order {
+		if !registry.actions[n].HumansOnly {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Named returns the registered action named name, nil if there is none.

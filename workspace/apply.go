@@ -340,6 +340,8 @@ func (a *applier) run(ctx context.Context) error {
 		AIAgentsFreeHTTP:        h.Settings.AIAgentsFreeHTTP,
 		FallbackTeam:            h.Settings.FallbackTeam,
 		FallbackMessages:        h.Settings.FallbackMessages,
+		WidgetOrigins:           h.Settings.WidgetOrigins,
+		IdentitySecret:          h.Settings.IdentitySecret,
 	}
 	if c := h.Settings.CRM; c != nil {
 		settings.CRM = &store.CRMEndpoint{URL: c.URL, Headers: c.Headers}

@@ -27,6 +27,8 @@ func Export(ctx context.Context, q store.Queries, slug string) (*File, error) {
 		AIAgentsFreeHTTP:       ws.Settings.AIAgentsFreeHTTP,
 		FallbackTeam:           ws.Settings.FallbackTeam,
 		FallbackMessages:       ws.Settings.FallbackMessages,
+		WidgetOrigins:          ws.Settings.WidgetOrigins,
+		IdentitySecret:         ws.Settings.IdentitySecret,
 	}}}
 	if c := ws.Settings.CRM; c != nil {
 		f.Workspace.Settings.CRM = &CRM{URL: c.URL, Headers: c.Headers}

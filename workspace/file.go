@@ -66,6 +66,13 @@ type Settings struct {
 	FallbackTeam string `yaml:"fallback_team,omitempty"`
 	// FallbackMessages replace the fallback text, by language code.
 	FallbackMessages map[string]string `yaml:"fallback_messages,omitempty"`
+	// WidgetOrigins are the origins whose pages may call the visitor API
+	// (the web widget), e.g. https://salon.fr.
+	WidgetOrigins []string `yaml:"widget_origins,omitempty"`
+	// IdentitySecret verifies visitors a site identifies (identifier +
+	// identifier_hash, HMAC-SHA256); "env:NAME" reads it from the
+	// environment when serving.
+	IdentitySecret string `yaml:"identity_secret,omitempty"`
 }
 
 // CRM is an external CRM endpoint.

@@ -133,6 +133,22 @@ func (d *decoder) validate(f *File) {
 		}
 	}
 	d.httpActions(h.Settings.HTTPActions)
+	for i, o := range h.Settings.WidgetOrigins {
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+			(u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			d.at(fmt.Sprintf("workspace.settings.widget_origins[%d]", i),
+				"%q is not a web origin; write the scheme and host (and port) of the site, e.g. https://salon.fr or http://localhost:3000", o)
+		}
+	}
+	if sec := h.Settings.IdentitySecret; sec != "" {
+		if name, ok := strings.CutPrefix(sec, "env:"); ok {
+			if !envNameRe.MatchString(name) {
+				d.at("workspace.settings.identity_secret", "%q is not an environment variable name; write env:NAME, e.g. env:SALON_IDENTITY_SECRET", name)
+			}
+		} else if len(sec) < 16 {
+			d.at("workspace.settings.identity_secret", "the identity secret is %d characters long; use at least 16 random characters (or env:NAME to read it from the environment)", len(sec))
+		}
+	}
 	for i, e := range h.Settings.HTTPAllowlist {
 		if _, err := tools.ParseAllowEntry(e); err != nil {
 			d.at(fmt.Sprintf("workspace.settings.http_allowlist[%d]", i), "%v", err)
@@ -324,6 +340,9 @@ func entityNames(f *File) map[string][]string {
 	}
 	return refs
 }
+
+// envNameRe is what an environment variable name may be.
+var envNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // matchModes are the match modes of response rules (dsl.MatchModes; not
 // imported, to keep workspace files free of the flow runtime).

@@ -88,37 +88,46 @@ The model endpoint comes from OPENAI_API_KEY / OPENAI_BASE_URL and CAUSERIE_MODE
 // one), SMTP, production mode, and knowledge search with the configured
 // embedder.
 func newRuntime(s store.Store) (*conversation.Runtime, error) {
+	opts, err := runtimeOptions()
+	if err != nil {
+		return nil, err
+	}
+	return conversation.New(s, opts), nil
+}
+
+// runtimeOptions reads the runtime's options from the environment.
+func runtimeOptions() (conversation.Options, error) {
 	var opts conversation.Options
 	mcfg, err := agent.OpenAIConfigFromEnv()
 	switch {
 	case errors.Is(err, agent.ErrNoEndpoint):
 	case err != nil:
-		return nil, err
+		return opts, err
 	default:
 		opts.Model = agent.NewOpenAI(mcfg)
 	}
 	if opts.Mailer, err = tools.MailerFromEnv(); err != nil {
-		return nil, err
+		return opts, err
 	}
 	if opts.Embedder, err = rag.EmbedderFromEnv(); err != nil {
-		return nil, err
+		return opts, err
 	}
 	opts.Production = os.Getenv("CAUSERIE_ENV") == "production"
 	if v := os.Getenv("CAUSERIE_MAX_MESSAGE_BYTES"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return nil, fmt.Errorf("CAUSERIE_MAX_MESSAGE_BYTES=%q: want a positive number of bytes (default %d)", v, conversation.DefaultMaxMessageBytes)
+			return opts, fmt.Errorf("CAUSERIE_MAX_MESSAGE_BYTES=%q: want a positive number of bytes (default %d)", v, conversation.DefaultMaxMessageBytes)
 		}
 		opts.MaxMessageBytes = n
 	}
 	if v := os.Getenv("CAUSERIE_FLOW_RUN_IDLE"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d == 0 {
-			return nil, fmt.Errorf("CAUSERIE_FLOW_RUN_IDLE=%q: want a duration such as 30m or 24h (default %s), or -1s for never", v, dsl.DefaultRunIdle)
+			return opts, fmt.Errorf("CAUSERIE_FLOW_RUN_IDLE=%q: want a duration such as 30m or 24h (default %s), or -1s for never", v, dsl.DefaultRunIdle)
 		}
 		opts.FlowRunIdle = d
 	}
-	return conversation.New(s, opts), nil
+	return opts, nil
 }
 
 // resumeConversation finds the conversation id of the workspace, shows
