@@ -230,8 +230,8 @@ func eventView(e *store.Event) EventView {
 
 // ConversationDetail is one conversation with what a human agent needs.
 type ConversationDetail struct {
-	Conversation ConversationView            `json:"conversation"`
-	Contact      ContactView                 `json:"contact"`
+	Conversation ConversationView             `json:"conversation"`
+	Contact      ContactView                  `json:"contact"`
 	Messages     []conversation.PublicMessage `json:"messages"`
 	// Actions are the actions taken (audit entries action.executed).
 	Actions []EventView `json:"actions"`
