@@ -47,6 +47,8 @@ type harness struct {
 
 	adminKey, agentKey string
 	marie              *store.User
+	// convs is the path of the workspace's visitor conversations.
+	convs string
 }
 
 // harnessOptions change a harness.
@@ -96,6 +98,7 @@ func newHarness(t testing.TB, s store.Store, o harnessOptions, steps ...agenttes
 		}
 	}
 	h.agentKey = h.key(store.KeyAgent, h.marie.ID)
+	h.convs = "/v1/workspaces/" + h.ws.Slug + "/conversations"
 	return h
 }
 
@@ -209,11 +212,11 @@ func (h *harness) newVisitor(body any) *visitor {
 	if body == nil {
 		body = map[string]any{}
 	}
-	r := h.must(http.StatusCreated, request{method: "POST", path: "/v1/workspaces/salon/conversations", body: body})
+	r := h.must(http.StatusCreated, request{method: "POST", path: h.convs, body: body})
 	var created server.CreatedConversation
 	r.json(h.t, &created)
 	return &visitor{h: h, conv: created.Conversation.ID, token: created.Token,
-		base: "/v1/workspaces/salon/conversations/" + created.Conversation.ID}
+		base: h.convs + "/" + created.Conversation.ID}
 }
 
 // say posts a message and waits for the turn's result.
