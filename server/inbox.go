@@ -165,27 +165,28 @@ func (s *Server) inboxList(c *echo.Context) error {
 		return invalid("query.assigned", fmt.Sprintf("%q is not an assignment filter", assigned), assignedFilters...)
 	}
 	page := ConversationPage{Conversations: []ConversationView{}}
-	// The scope filters after the query: read on until the page is full.
-	for len(page.Conversations) < limit {
+	// The scope filters after the query: read on until the page and one
+	// more (which says there is a next page) are found, or the list ends.
+	for {
 		convs, err := s.store.ListConversations(ctx, p.ws.ID, f)
 		if err != nil {
 			return err
 		}
 		for _, conv := range convs {
+			if !sc.sees(conv) {
+				continue
+			}
 			if len(page.Conversations) == limit {
 				page.Next = page.Conversations[limit-1].ID
 				return c.JSON(http.StatusOK, page)
 			}
-			if sc.sees(conv) {
-				page.Conversations = append(page.Conversations, viewOf(conv))
-			}
+			page.Conversations = append(page.Conversations, viewOf(conv))
 		}
 		if len(convs) < f.Limit {
-			break
+			return c.JSON(http.StatusOK, page)
 		}
 		f.BeforeID = convs[len(convs)-1].ID
 	}
-	return c.JSON(http.StatusOK, page)
 }
 
 // ContactView is a contact as the API shows it.
