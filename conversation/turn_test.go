@@ -250,17 +250,26 @@ func TestSeedSaveBudgetAndReplyVariables(t *testing.T) {
 		}
 	})
 	var kinds []conversation.EventKind
+	var typing []bool
 	for _, ev := range events {
-		if ev.Kind == conversation.EventDelta {
+		switch ev.Kind {
+		case conversation.EventDelta:
 			deltas.WriteString(ev.Text)
-		} else {
+		case conversation.EventTyping:
+			typing = append(typing, ev.Typing)
+			kinds = append(kinds, ev.Kind)
+		default:
 			kinds = append(kinds, ev.Kind)
 		}
 	}
-	// Subscribers see the turn in order: the visitor's message, the
-	// action, the reply, the end of the turn.
-	if want := []conversation.EventKind{conversation.EventMessage, conversation.EventAction, conversation.EventMessage,
-		conversation.EventTurnEnded}; !slices.Equal(kinds, want) {
+	// Subscribers see the turn in order: the visitor's message, the AI
+	// agent typing, the action, the reply, typing over, the end of the
+	// turn.
+	if !slices.Equal(typing, []bool{true, false}) {
+		t.Errorf("typing events %v, want on then off", typing)
+	}
+	if want := []conversation.EventKind{conversation.EventMessage, conversation.EventTyping, conversation.EventAction, conversation.EventMessage,
+		conversation.EventTyping, conversation.EventTurnEnded}; !slices.Equal(kinds, want) {
 		t.Errorf("events %v, want %v", kinds, want)
 	}
 	want := "Merci pour ta réservation. Nous sommes impatients de te voir le 2026-12-05 à 14h30 (budget : 150 €)."

@@ -68,25 +68,7 @@ func newHarness(t testing.TB, s store.Store, o harnessOptions, steps ...agenttes
 	}
 	fx := workspacetest.Apply(t, s, workspacetest.Example("salon", "workspace.yaml"), edit)
 	h := &harness{t: t, s: s, fx: fx, ws: fx.Workspace, model: agenttest.New(t, steps...)}
-	m := agent.NewOpenAI(agent.OpenAIConfig{BaseURL: h.model.URL, Timeout: 5 * time.Second, MaxRetries: 1, Backoff: time.Millisecond})
-	metrics := server.NewMetrics()
-	h.rt = conversation.New(s, conversation.Options{Model: metrics.Model(m)})
-	o.server.Metrics = metrics
-	if o.server.Limits == (server.Limits{}) {
-		o.server.Limits = server.Limits{IPRate: -1, VisitorRate: -1} // tests send fast; the limit tests set their own
-	}
-	h.srv = server.New(h.rt, o.server)
-	listenCtx, stop := context.WithCancel(ctx)
-	ready := make(chan struct{})
-	go func() { _ = h.rt.Listen(listenCtx, func() { close(ready) }) }()
-	<-ready
-	h.http = httptest.NewServer(h.srv)
-	t.Cleanup(func() {
-		h.http.CloseClientConnections()
-		_ = h.srv.Shutdown(ctx)
-		h.http.Close()
-		stop()
-	})
+	h.rt, h.srv, h.http = h.replica(s, o.server)
 	h.adminKey = h.key(store.KeyAdmin, "")
 	users, err := s.ListUsers(ctx, h.ws.ID)
 	if err != nil {
@@ -100,6 +82,32 @@ func newHarness(t testing.TB, s store.Store, o harnessOptions, steps ...agenttes
 	h.agentKey = h.key(store.KeyAgent, h.marie.ID)
 	h.convs = "/v1/workspaces/" + h.ws.Slug + "/conversations"
 	return h
+}
+
+// replica starts a server on s (the harness's store, or another handle
+// on its database: another replica), on the harness's model.
+func (h *harness) replica(s store.Store, o server.Options) (*conversation.Runtime, *server.Server, *httptest.Server) {
+	h.t.Helper()
+	m := agent.NewOpenAI(agent.OpenAIConfig{BaseURL: h.model.URL, Timeout: 5 * time.Second, MaxRetries: 1, Backoff: time.Millisecond})
+	metrics := server.NewMetrics()
+	rt := conversation.New(s, conversation.Options{Model: metrics.Model(m)})
+	o.Metrics = metrics
+	if o.Limits == (server.Limits{}) {
+		o.Limits = server.Limits{IPRate: -1, VisitorRate: -1} // tests send fast; the limit tests set their own
+	}
+	srv := server.New(rt, o)
+	listenCtx, stop := context.WithCancel(ctx)
+	ready := make(chan struct{})
+	go func() { _ = rt.Listen(listenCtx, func() { close(ready) }) }()
+	<-ready
+	hs := httptest.NewServer(srv)
+	h.t.Cleanup(func() {
+		hs.CloseClientConnections()
+		_ = srv.Shutdown(ctx)
+		hs.Close()
+		stop()
+	})
+	return rt, srv, hs
 }
 
 // key creates an API key of the harness's workspace.
@@ -143,6 +151,8 @@ type request struct {
 	// body is JSON-encoded unless it is a string or []byte (sent as is).
 	body   any
 	header map[string]string
+	// at is the server to send it to (another replica); nil: the harness's.
+	at *httptest.Server
 }
 
 func (h *harness) do(req request) *response {
@@ -162,7 +172,11 @@ func (h *harness) do(req request) *response {
 		}
 		body, ct = bytes.NewReader(raw), "application/json"
 	}
-	r, err := http.NewRequest(req.method, h.http.URL+req.path, body)
+	hs := h.http
+	if req.at != nil {
+		hs = req.at
+	}
+	r, err := http.NewRequest(req.method, hs.URL+req.path, body)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -175,7 +189,7 @@ func (h *harness) do(req request) *response {
 	for k, v := range req.header {
 		r.Header.Set(k, v)
 	}
-	res, err := h.http.Client().Do(r)
+	res, err := hs.Client().Do(r)
 	if err != nil {
 		h.t.Fatalf("%s %s: %v", req.method, req.path, err)
 	}
@@ -246,14 +260,20 @@ type stream struct {
 // as Last-Event-ID).
 func (h *harness) openStream(path, token, lastID string) *stream {
 	h.t.Helper()
+	return h.openStreamAt(h.http, path, token, lastID)
+}
+
+// openStreamAt is openStream on server hs (another replica).
+func (h *harness) openStreamAt(hs *httptest.Server, path, token, lastID string) *stream {
+	h.t.Helper()
 	sctx, cancel := context.WithCancel(ctx)
-	r, _ := http.NewRequestWithContext(sctx, "GET", h.http.URL+path, nil)
+	r, _ := http.NewRequestWithContext(sctx, "GET", hs.URL+path, nil)
 	r.Header.Set("Authorization", "Bearer "+token)
 	r.Header.Set("Accept", "text/event-stream")
 	if lastID != "" {
 		r.Header.Set("Last-Event-ID", lastID)
 	}
-	res, err := h.http.Client().Do(r)
+	res, err := hs.Client().Do(r)
 	if err != nil {
 		cancel()
 		h.t.Fatal(err)
