@@ -245,7 +245,11 @@ func (d *decoder) validate(f *File) {
 			ap := fmt.Sprintf("%s.actions[%d]", p, j)
 			if names := append(tools.Names(), httpActionNames(f)...); !slices.Contains(names, act) {
 				msg := fmt.Sprintf("%q is not an action", act)
-				if c := suggest.Close(act, names); c != "" {
+				humans := false
+				if a := tools.Named(act); a != nil && a.HumansOnly {
+					msg, humans = fmt.Sprintf("%q is an action only human agents take (from the inbox); an AI agent cannot be given it", act), true
+				}
+				if c := suggest.Close(act, names); c != "" && !humans {
 					msg += fmt.Sprintf(" (did you mean %q?)", c)
 				}
 				d.at(ap, "%s; valid actions: %s", msg, strings.Join(names, ", "))

@@ -91,6 +91,21 @@ func TestParseNewUserMistakes(t *testing.T) {
 			want: `ws.yaml:7:15: ai_agents[0].actions[0]: "close" is not an action; valid actions: close_conversation, assign, unassign, update_contact_fields, update_lifecycle_stage, tag_contact, http_request, crm_upsert, create_task, send_email, search_knowledge`,
 		},
 		{
+			name: "a widget origin with a path",
+			src:  "workspace:\n  slug: s\n  name: S\n  settings:\n    widget_origins: [https://salon.fr/contact]\n",
+			want: `ws.yaml:5:22: workspace.settings.widget_origins[0]: "https://salon.fr/contact" is not a web origin; write the scheme and host (and port) of the site, e.g. https://salon.fr or http://localhost:3000`,
+		},
+		{
+			name: "a short identity secret",
+			src:  "workspace:\n  slug: s\n  name: S\n  settings:\n    identity_secret: abc\n",
+			want: `ws.yaml:5:22: workspace.settings.identity_secret: the identity secret is 3 characters long; use at least 16 random characters (or env:NAME to read it from the environment)`,
+		},
+		{
+			name: "an action only humans take",
+			src:  head + "ai_agents:\n  - name: Bot\n    instructions: Aide.\n    actions: [reopen_conversation]\n",
+			want: `ws.yaml:7:15: ai_agents[0].actions[0]: "reopen_conversation" is an action only human agents take (from the inbox); an AI agent cannot be given it; valid actions: close_conversation, assign, unassign, update_contact_fields, update_lifecycle_stage, tag_contact, http_request, crm_upsert, create_task, send_email, search_knowledge`,
+		},
+		{
 			name: "temperature above seed 004's range",
 			src:  head + "ai_agents:\n  - name: Bot\n    instructions: Aide.\n    model: {temperature: 1.5}\n",
 			want: `ws.yaml:7:26: ai_agents[0].model.temperature: 1.5 is out of range; use a number from 0 to 1 (lower is steadier)`,
