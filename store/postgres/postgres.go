@@ -36,7 +36,7 @@ var migrations embed.FS
 var dialectQueries embed.FS
 
 // Open connects to the database at url (postgres://…), applies pending
-// migrations and returns the store.
+// migrations and returns the store: a *Store, so also a store.Notifier.
 func Open(ctx context.Context, url string) (store.Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -45,6 +45,7 @@ func Open(ctx context.Context, url string) (store.Store, error) {
 	if _, err := migrate(ctx, cfg.ConnConfig); err != nil {
 		return nil, fmt.Errorf("postgres store: %w", err)
 	}
+	listenConfig := cfg.ConnConfig.Copy()
 	// The vector type exists only once the first migration ran, so types
 	// are registered on the pool opened after it.
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
@@ -66,7 +67,8 @@ func Open(ctx context.Context, url string) (store.Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return sqlstore.New(&driver{pool: pool}, queries), nil
+	d := &driver{pool: pool, connConfig: listenConfig}
+	return &Store{Store: sqlstore.New(d, queries), drv: d, listenPing: listenPingInterval}, nil
 }
 
 // Migrate applies pending migrations to the database at url and reports
@@ -108,6 +110,8 @@ func migrate(ctx context.Context, cfg *pgx.ConnConfig) ([]string, error) {
 // driver adapts a pgx pool to sqlstore.Driver.
 type driver struct {
 	pool *pgxpool.Pool
+	// connConfig opens the connections that are not the pool's (Listen's).
+	connConfig *pgx.ConnConfig
 	// indexed records the vector sizes known to have their HNSW index in
 	// this database.
 	indexed sync.Map
@@ -122,6 +126,16 @@ func (d *driver) Close() error { d.pool.Close(); return nil }
 func (d *driver) IsUniqueViolation(err error) bool {
 	var e *pgconn.PgError
 	return errors.As(err, &e) && e.Code == "23505"
+}
+
+// notifySQL sends a notification; in a transaction, at its commit.
+const notifySQL = `SELECT pg_notify($1, $2)`
+
+// NotifyTx implements sqlstore.Driver: pg_notify in the transaction, so
+// listeners hear of the event at its commit, and never if it rolls back.
+func (d *driver) NotifyTx(ctx context.Context, c sqlstore.Conn, channel, payload string) error {
+	_, err := c.Exec(ctx, notifySQL, channel, payload)
+	return err
 }
 
 // maxTxAttempts bounds how often InTx runs a transaction that PostgreSQL
