@@ -49,9 +49,9 @@ type IngestionView struct {
 // IngestionReport is what an ingestion did, as `causerie kb ingest`
 // prints it.
 type IngestionReport struct {
-	Added     []string          `json:"added"`
-	Updated   []string          `json:"updated"`
-	Unchanged []string          `json:"unchanged"`
+	Added     []string           `json:"added"`
+	Updated   []string           `json:"updated"`
+	Unchanged []string           `json:"unchanged"`
 	Failed    []IngestionFailure `json:"failed"`
 	// Chunks is how many chunks were written.
 	Chunks  int     `json:"chunks"`
