@@ -196,6 +196,23 @@ func TestAdminWorkspaceExportAndApply(t *testing.T) {
 			t.Fatal("the apply did not create the tag")
 		}
 
+		// The JSON export keeps strings as strings, even those YAML would
+		// read as numbers.
+		doc = nil
+		h.must(http.StatusOK, request{method: "GET", path: path, token: h.adminKey}).json(t, &doc)
+		doc["tags"] = append(doc["tags"].([]any), ".inf", map[string]any{"name": "1e3", "description": "«1000»\n"})
+		raw, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res := decode[server.ApplyResult](t, h.file("PUT", path, "application/json", raw)); len(res.Changes) != 2 {
+			t.Fatalf("tags .inf and 1e3: %+v", res)
+		}
+		again := h.must(http.StatusOK, request{method: "GET", path: path, token: h.adminKey}).body
+		if res := decode[server.ApplyResult](t, h.file("PUT", path, "application/json", again)); len(res.Changes) != 0 {
+			t.Fatalf("the JSON export did not apply back unchanged: %+v\n%s", res.Changes, again)
+		}
+
 		// Every problem of the file, with its line, column and field.
 		bad := fmt.Sprintf("workspace:\n  slug: %s\n  name: Salon\nusers:\n  - email: marie@salon-elegance.fr\n    nmae: Marie\nteams: 12\n", h.ws.Slug)
 		p, e := wantProblem(t, h.file("PUT", path, "application/yaml", []byte(bad)), http.StatusBadRequest, "users[0].nmae")

@@ -169,14 +169,16 @@ func (a *admin) exportWorkspace(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data, err := workspace.Marshal(f)
-	if err != nil {
-		return err
-	}
 	if wantsYAML(c) {
+		data, err := workspace.Marshal(f)
+		if err != nil {
+			return err
+		}
 		return c.Blob(http.StatusOK, "application/yaml", data)
 	}
-	raw, err := yaml.YAMLToJSON(data)
+	// The file's own keys (its yaml tags), every string quoted: not the
+	// YAML converted, whose plain scalars JSON may read otherwise.
+	raw, err := yaml.MarshalWithOptions(f, yaml.JSON())
 	if err != nil {
 		return fmt.Errorf("export as JSON: %w", err)
 	}
