@@ -782,10 +782,18 @@ func TestAdminContacts(t *testing.T) {
 			t.Fatalf("refused changes saved: version %d", after.Version)
 		}
 
-		// Another workspace's contact answers 404, like a missing one.
-		for _, id := range []string{theirs.ID, "ct_inconnu"} {
-			wantProblem(t, h.admin("GET", base+"/"+id, nil), http.StatusNotFound, "")
-			wantProblem(t, h.admin("PATCH", base+"/"+id, map[string]any{"name": "Pris"}), http.StatusNotFound, "")
+		// Another workspace's contact answers 404, exactly like a missing
+		// one.
+		for _, method := range []string{"GET", "PATCH"} {
+			var got []server.Problem
+			for _, id := range []string{theirs.ID, "ct_inconnu"} {
+				p, _ := wantProblem(t, h.admin(method, base+"/"+id, map[string]any{"name": "Pris"}), http.StatusNotFound, "")
+				p.Detail, p.Instance = strings.ReplaceAll(p.Detail, id, "ID"), strings.ReplaceAll(p.Instance, id, "ID")
+				got = append(got, p)
+			}
+			if fmt.Sprint(got[0]) != fmt.Sprint(got[1]) {
+				t.Errorf("%s: another workspace's contact %+v, a missing one %+v", method, got[0], got[1])
+			}
 		}
 		if c, _ := s.GetContact(ctx, o.ws.ID, theirs.ID); c.Name != "Camille Autre" || c.Version != 1 {
 			t.Fatalf("the other workspace's contact changed: %+v", c)
@@ -868,8 +876,14 @@ func TestAdminTasks(t *testing.T) {
 		wantProblem(t, h.admin("PATCH", base+"/"+ids[1], map[string]any{}), http.StatusBadRequest, "body.status")
 		wantProblem(t, h.admin("PATCH", base+"/"+ids[1], map[string]any{"status": true}), http.StatusBadRequest, "body.status")
 		wantProblem(t, h.admin("PATCH", base+"/"+ids[1], map[string]any{"status": "done", "title": "x"}), http.StatusBadRequest, "body.title")
+		var got []server.Problem
 		for _, id := range []string{theirs.ID, "task_inconnue"} {
-			wantProblem(t, h.admin("PATCH", base+"/"+id, map[string]any{"status": "done"}), http.StatusNotFound, "")
+			p, _ := wantProblem(t, h.admin("PATCH", base+"/"+id, map[string]any{"status": "done"}), http.StatusNotFound, "")
+			p.Detail, p.Instance = strings.ReplaceAll(p.Detail, id, "ID"), strings.ReplaceAll(p.Instance, id, "ID")
+			got = append(got, p)
+		}
+		if fmt.Sprint(got[0]) != fmt.Sprint(got[1]) {
+			t.Errorf("another workspace's task %+v, a missing one %+v", got[0], got[1])
 		}
 		if t2, _ := s.GetTask(ctx, o.ws.ID, theirs.ID); t2.Status != store.TaskOpen {
 			t.Fatal("the other workspace's task changed")
