@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
@@ -973,6 +974,57 @@ func TestAdminEvents(t *testing.T) {
 		}
 		if got := ids("type=test.theirs"); len(got) != 0 {
 			t.Fatalf("another workspace's events: %v", got)
+		}
+	})
+}
+
+// gatedEmbedder is the offline embedder, each call waiting for the gate.
+type gatedEmbedder struct {
+	rag.HashedLexical
+	gate chan struct{}
+}
+
+func (g gatedEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return g.HashedLexical.Embed(ctx, texts)
+}
+
+func TestAdminIngestionOutlivesItsRequestUntilShutdown(t *testing.T) {
+	eachStore(t, func(t *testing.T, s store.Store) {
+		emb := gatedEmbedder{gate: make(chan struct{})}
+		h := newHarness(t, s, harnessOptions{server: server.Options{Embedder: emb}})
+		const docs = "/v1/admin/knowledge-bases/Salon/documents"
+		r := h.upload(docs, h.adminKey, []upload{{"tarifs.md", readExample(t, "salon", "knowledge", "tarifs.md")}}, nil)
+		if r.status != http.StatusAccepted {
+			t.Fatalf("upload: %d %s", r.status, r.body)
+		}
+		shut := make(chan error, 1)
+		go func() { shut <- h.srv.Shutdown(ctx) }()
+		select {
+		case err := <-shut:
+			t.Fatalf("Shutdown returned (%v) while the ingestion was running", err)
+		case <-time.After(200 * time.Millisecond):
+		}
+		// Meanwhile, new ingestions are refused.
+		p, _ := wantProblem(t, h.upload(docs, h.adminKey, []upload{{"a.md", []byte("# A\n\nTexte.\n")}}, nil), http.StatusServiceUnavailable, "")
+		if !strings.HasSuffix(p.Type, "/shutting-down") {
+			t.Errorf("upload during shutdown: %+v", p)
+		}
+		close(emb.gate)
+		if err := <-shut; err != nil {
+			t.Fatal(err)
+		}
+		kbs, err := s.ListKnowledgeBases(ctx, h.ws.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.ListDocuments(ctx, h.ws.ID, kbs[0].ID)
+		if err != nil || len(got) != 1 || got[0].Source != "tarifs.md" {
+			t.Fatalf("documents after shutdown: %v %+v", err, got)
 		}
 	})
 }
