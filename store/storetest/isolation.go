@@ -41,6 +41,7 @@ func populate(t *testing.T, s store.Queries, w *store.Workspace) population {
 	p.contact, _ = s.GetContact(ctx, w.ID, p.conv.ContactID)
 	must(t, s.AppendMessage(ctx, &store.Message{WorkspaceID: w.ID, ConversationID: p.conv.ID, Role: store.RoleVisitor, Text: "Bonjour"}))
 	must(t, s.AppendEvent(ctx, &store.Event{WorkspaceID: w.ID, ConversationID: p.conv.ID, Type: "conversation.opened"}))
+	must(t, s.AppendStreamEvent(ctx, &store.StreamEvent{WorkspaceID: w.ID, ConversationID: p.conv.ID, Kind: "message"}))
 	p.task = &store.Task{WorkspaceID: w.ID, Title: "Rappeler"}
 	must(t, s.CreateTask(ctx, p.task))
 	return p
@@ -81,6 +82,7 @@ func testWorkspaceIsolation(t *testing.T, s store.Store) {
 	_, err = s.SetContactFields(ctx, B, p.contact.ID, map[string]any{"budget": 1})
 	notFound("SetContactFields", err)
 	notFound("AppendMessage", s.AppendMessage(ctx, &store.Message{WorkspaceID: B, ConversationID: p.conv.ID, Role: store.RoleVisitor}))
+	notFound("AppendStreamEvent", s.AppendStreamEvent(ctx, &store.StreamEvent{WorkspaceID: B, ConversationID: p.conv.ID, Kind: "message"}))
 
 	// Updates through B touch nothing.
 	u := *p.user
@@ -172,6 +174,8 @@ func listAll(t *testing.T, s store.Queries, ws, convID string) map[string]int {
 	count("messages", len(msgs), err)
 	events, err := s.ListEvents(ctx, ws, store.EventFilter{})
 	count("events", len(events), err)
+	stream, err := s.ListStreamEvents(ctx, ws, convID, 0, 0)
+	count("stream events", len(stream), err)
 	tasks, err := s.ListTasks(ctx, ws, store.TaskFilter{})
 	count("tasks", len(tasks), err)
 	return n

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 
 	"github.com/causerie/causerie/store"
 )
@@ -44,7 +45,19 @@ func (q *queries) GetContact(ctx context.Context, workspaceID, id string) (*stor
 
 // ListContacts implements store.Queries.
 func (q *queries) ListContacts(ctx context.Context, workspaceID string, f store.ContactFilter) ([]*store.Contact, error) {
-	return list(ctx, q, "ListContacts", scanContact, workspaceID, f.Email, f.Phone, limit(f.Limit))
+	return list(ctx, q, "ListContacts", scanContact, workspaceID, f.Email, f.Phone, containsPattern(f.Query), f.AfterID,
+		limit(f.Limit))
+}
+
+// likeEscaper escapes LIKE's wildcards and its escape character (\).
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// containsPattern is the LIKE pattern "contains s", "" for an empty s.
+func containsPattern(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "%" + likeEscaper.Replace(s) + "%"
 }
 
 // UpdateContact implements store.Queries.

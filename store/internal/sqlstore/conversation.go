@@ -64,10 +64,39 @@ func assigneeArgs(a *store.Assignee) []any {
 	return []any{1, string(a.Type), a.ID}
 }
 
+// assigneeAnyArgs are the two parameters of AssigneeAny: a flag, and a
+// JSON object whose keys are "<type>:<id>" (an assignee type has no
+// colon, so the key names one assignee).
+func assigneeAnyArgs(as []store.Assignee) []any {
+	if len(as) == 0 {
+		return []any{0, "{}"}
+	}
+	keys := make(map[string]bool, len(as))
+	for _, a := range as {
+		keys[string(a.Type)+":"+a.ID] = true
+	}
+	return []any{1, toJSON(keys)}
+}
+
+// timeArgs are the two parameters "($n = 0 OR column >= $n+1)" (or <) of
+// an optional time bound: a flag, and the time.
+func timeArgs(t time.Time) []any {
+	if t.IsZero() {
+		return []any{0, time.Time{}}
+	}
+	return []any{1, t.UTC()}
+}
+
 // ListConversations implements store.Queries.
 func (q *queries) ListConversations(ctx context.Context, workspaceID string, f store.ConversationFilter) ([]*store.Conversation, error) {
+	name := "ListConversations"
+	if f.NewestFirst || f.BeforeID != "" {
+		name = "ListConversationsNewestFirst"
+	}
 	args := append([]any{workspaceID, string(f.Status), f.ContactID}, assigneeArgs(f.Assignee)...)
-	return list(ctx, q, "ListConversations", scanConversation, append(args, limit(f.Limit))...)
+	args = append(args, assigneeAnyArgs(f.AssigneeAny)...)
+	args = append(args, timeArgs(f.UpdatedSince)...)
+	return list(ctx, q, name, scanConversation, append(args, f.BeforeID, limit(f.Limit))...)
 }
 
 // UpdateConversation implements store.Queries. Moving a conversation to
@@ -133,9 +162,14 @@ func (q *queries) AppendMessage(ctx context.Context, m *store.Message) error {
 	})
 }
 
-// ListMessages implements store.Queries.
+// ListMessages implements store.Queries. With both Last and Limit, it
+// returns the first Limit of the last Last messages.
 func (q *queries) ListMessages(ctx context.Context, workspaceID, conversationID string, f store.MessageFilter) ([]*store.Message, error) {
-	return list(ctx, q, "ListMessages", scanMessage, workspaceID, conversationID, f.BeforeSeq, limit(f.Last))
+	after := max(f.AfterSeq, 0)
+	if f.Last <= 0 {
+		return list(ctx, q, "ListMessagesFirst", scanMessage, workspaceID, conversationID, f.BeforeSeq, after, limit(f.Limit))
+	}
+	return list(ctx, q, "ListMessages", scanMessage, workspaceID, conversationID, f.BeforeSeq, f.Last, after, limit(f.Limit))
 }
 
 // MarkMessageHandled implements store.Queries.

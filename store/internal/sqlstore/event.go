@@ -31,5 +31,8 @@ func (q *queries) AppendEvent(ctx context.Context, e *store.Event) error {
 
 // ListEvents implements store.Queries.
 func (q *queries) ListEvents(ctx context.Context, workspaceID string, f store.EventFilter) ([]*store.Event, error) {
-	return list(ctx, q, "ListEvents", scanEvent, workspaceID, f.ConversationID, f.Type, f.AfterID, limit(f.Limit))
+	args := []any{workspaceID, f.ConversationID, f.Type, f.AfterID}
+	args = append(args, timeArgs(f.Since)...)
+	args = append(args, timeArgs(f.Until)...) // "created_at < $8" in the query
+	return list(ctx, q, "ListEvents", scanEvent, append(args, limit(f.Limit))...)
 }

@@ -172,11 +172,15 @@ FROM contacts WHERE workspace_id = $1 AND id = $2;
 SELECT id, workspace_id, name, email, phone, fields, lifecycle_stage_id, tags, version, created_at, updated_at
 FROM contacts WHERE workspace_id = $1 AND id = $2;
 
+-- $4 is a LIKE pattern (its wildcards escaped with \), '' for none.
 -- name: ListContacts
 SELECT id, workspace_id, name, email, phone, fields, lifecycle_stage_id, tags, version, created_at, updated_at
 FROM contacts
 WHERE workspace_id = $1 AND ($2 = '' OR email = $2) AND ($3 = '' OR phone = $3)
-ORDER BY id LIMIT $4;
+    AND ($4 = '' OR lower(name) LIKE lower($4) ESCAPE '\' OR lower(email) LIKE lower($4) ESCAPE '\'
+        OR lower(phone) LIKE lower($4) ESCAPE '\')
+    AND ($5 = '' OR id > $5)
+ORDER BY id LIMIT $6;
 
 -- name: UpdateContact
 UPDATE contacts SET name = $3, email = $4, phone = $5, fields = $6, lifecycle_stage_id = $7, tags = $8,
@@ -199,13 +203,33 @@ SELECT id, workspace_id, contact_id, status, assignee_type, assignee_id, team_id
     created_at, updated_at, closed_at
 FROM conversations WHERE workspace_id = $1 AND id = $2;
 
+-- ListConversations and ListConversationsNewestFirst differ only in their
+-- order: keep their conditions the same. $8 is a JSON object whose keys
+-- are the assignees "<type>:<id>" of AssigneeAny (json_each lists an
+-- object's keys in both dialects); a team also matches by team_id.
 -- name: ListConversations
 SELECT id, workspace_id, contact_id, status, assignee_type, assignee_id, team_id, channel, closing_note_id, summary,
     created_at, updated_at, closed_at
 FROM conversations
 WHERE workspace_id = $1 AND ($2 = '' OR status = $2) AND ($3 = '' OR contact_id = $3)
     AND ($4 = 0 OR (assignee_type = $5 AND assignee_id = $6))
-ORDER BY id LIMIT $7;
+    AND ($7 = 0 OR (assignee_type || ':' || assignee_id) IN (SELECT key FROM json_each($8))
+        OR (team_id <> '' AND ('team:' || team_id) IN (SELECT key FROM json_each($8))))
+    AND ($9 = 0 OR updated_at >= $10)
+    AND ($11 = '' OR id < $11)
+ORDER BY id LIMIT $12;
+
+-- name: ListConversationsNewestFirst
+SELECT id, workspace_id, contact_id, status, assignee_type, assignee_id, team_id, channel, closing_note_id, summary,
+    created_at, updated_at, closed_at
+FROM conversations
+WHERE workspace_id = $1 AND ($2 = '' OR status = $2) AND ($3 = '' OR contact_id = $3)
+    AND ($4 = 0 OR (assignee_type = $5 AND assignee_id = $6))
+    AND ($7 = 0 OR (assignee_type || ':' || assignee_id) IN (SELECT key FROM json_each($8))
+        OR (team_id <> '' AND ('team:' || team_id) IN (SELECT key FROM json_each($8))))
+    AND ($9 = 0 OR updated_at >= $10)
+    AND ($11 = '' OR id < $11)
+ORDER BY id DESC LIMIT $12;
 
 -- name: UpdateConversation
 UPDATE conversations SET status = $3, assignee_type = $4, assignee_id = $5, team_id = $6, channel = $7,
@@ -224,13 +248,21 @@ RETURNING last_seq;
 INSERT INTO messages (id, workspace_id, conversation_id, seq, role, author_id, text, attachments, metadata, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
 
+-- ListMessages keeps the last $4 messages (then the first $6 of them);
+-- ListMessagesFirst, for a filter without Last, reads forward from $4.
 -- name: ListMessages
 SELECT id, workspace_id, conversation_id, seq, role, author_id, text, attachments, metadata, created_at
 FROM (
     SELECT * FROM messages
-    WHERE workspace_id = $1 AND conversation_id = $2 AND ($3 = 0 OR seq < $3)
+    WHERE workspace_id = $1 AND conversation_id = $2 AND ($3 = 0 OR seq < $3) AND seq > $5
     ORDER BY seq DESC LIMIT $4
-) last ORDER BY seq;
+) last ORDER BY seq LIMIT $6;
+
+-- name: ListMessagesFirst
+SELECT id, workspace_id, conversation_id, seq, role, author_id, text, attachments, metadata, created_at
+FROM messages
+WHERE workspace_id = $1 AND conversation_id = $2 AND ($3 = 0 OR seq < $3) AND seq > $4
+ORDER BY seq LIMIT $5;
 
 -- name: MarkMessageHandled
 UPDATE messages SET handled_at = $3 WHERE workspace_id = $1 AND id = $2 AND role = 'visitor';
@@ -249,7 +281,8 @@ RETURNING id;
 SELECT id, workspace_id, conversation_id, type, actor, payload, model_call_id, created_at
 FROM events
 WHERE workspace_id = $1 AND ($2 = '' OR conversation_id = $2) AND ($3 = '' OR type = $3) AND id > $4
-ORDER BY id LIMIT $5;
+    AND ($5 = 0 OR created_at >= $6) AND ($7 = 0 OR created_at < $8)
+ORDER BY id LIMIT $9;
 
 -- name: CreateTask
 INSERT INTO tasks (id, workspace_id, conversation_id, contact_id, title, description, assignee_type, assignee_id,
