@@ -42,6 +42,9 @@ type Options struct {
 	// Embedder indexes and searches knowledge (the admin API's uploads and
 	// search); nil refuses them with a clear problem.
 	Embedder rag.Embedder
+	// Production checks flows as in production: their URLs must be https
+	// (CAUSERIE_ENV=production, as the CLI's flow commands do).
+	Production bool
 	// Metrics, when set, are the metrics the runtime's model was wrapped
 	// with (see NewMetrics); nil makes new ones.
 	Metrics *Metrics
