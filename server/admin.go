@@ -29,11 +29,13 @@ func (s *Server) adminRoutes() []Route {
 	const base = "/v1/admin"
 	return []Route{
 		{Method: http.MethodGet, Path: base + "/workspace", Access: Admin, handle: a.exportWorkspace},
-		{Method: http.MethodPut, Path: base + "/workspace", Access: Admin, handle: a.applyWorkspace},
+		// Workspace and flow files may be as large as the decoder reads
+		// (source.MaxSize), more than a JSON request's cap.
+		{Method: http.MethodPut, Path: base + "/workspace", Access: Admin, MaxBytes: source.MaxSize, handle: a.applyWorkspace},
 
 		{Method: http.MethodGet, Path: base + "/flows", Access: Admin, handle: a.listFlows},
 		{Method: http.MethodGet, Path: base + "/flows/:key", Access: Admin, handle: a.getFlow},
-		{Method: http.MethodPut, Path: base + "/flows/:key", Access: Admin, handle: a.putFlow},
+		{Method: http.MethodPut, Path: base + "/flows/:key", Access: Admin, MaxBytes: source.MaxSize, handle: a.putFlow},
 		{Method: http.MethodDelete, Path: base + "/flows/:key", Access: Admin, handle: a.deleteFlow},
 		{Method: http.MethodPost, Path: base + "/flows/:key/enable", Access: Admin, handle: a.enableFlow(true)},
 		{Method: http.MethodPost, Path: base + "/flows/:key/disable", Access: Admin, handle: a.enableFlow(false)},

@@ -68,9 +68,10 @@ func bearer(c *echo.Context, allowQuery bool) string {
 	return ""
 }
 
-// authKey authenticates an API key of the role the route needs.
-func (s *Server) authKey(c *echo.Context, need Access) (*principal, error) {
-	secret := bearer(c, c.Request().Method == http.MethodGet && strings.HasSuffix(c.Path(), "/events"))
+// authKey authenticates an API key of the role the route needs; a
+// stream route also takes it from ?access_token=.
+func (s *Server) authKey(c *echo.Context, need Access, stream bool) (*principal, error) {
+	secret := bearer(c, stream)
 	if secret == "" {
 		return nil, unauthorized("this route needs an API key: send Authorization: Bearer csk_… (create one with causerie key create)")
 	}
@@ -108,9 +109,10 @@ func (s *Server) authKey(c *echo.Context, need Access) (*principal, error) {
 
 // authVisitor authenticates the visitor token of the conversation in the
 // path. A token of another conversation (or workspace) answers 404, like
-// a conversation that does not exist.
-func (s *Server) authVisitor(c *echo.Context) (*principal, error) {
-	secret := bearer(c, c.Request().Method == http.MethodGet)
+// a conversation that does not exist. A stream route also takes it from
+// ?access_token=.
+func (s *Server) authVisitor(c *echo.Context, stream bool) (*principal, error) {
+	secret := bearer(c, stream)
 	if secret == "" {
 		return nil, unauthorized("this route needs the conversation's visitor token: send Authorization: Bearer cvt_… (returned when the conversation was created)")
 	}

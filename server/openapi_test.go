@@ -32,6 +32,7 @@ var spec struct {
 func openAPI(t testing.TB) (*openapi3.T, routers.Router) {
 	t.Helper()
 	spec.once.Do(func() {
+		openapi3filter.RegisterBodyDecoder("text/yaml", openapi3filter.YamlBodyDecoder)
 		loader := openapi3.NewLoader()
 		spec.doc, spec.err = loader.LoadFromData(server.OpenAPI)
 		if spec.err != nil {

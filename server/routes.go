@@ -20,6 +20,8 @@ type Route struct {
 	Upload bool
 	// Stream routes answer text/event-stream.
 	Stream bool
+	// MaxBytes, when set, is the route's own body cap.
+	MaxBytes int64
 
 	handle     echo.HandlerFunc
 	middleware []echo.MiddlewareFunc
@@ -50,6 +52,9 @@ func (s *Server) guard(r Route) echo.HandlerFunc {
 	if r.Upload {
 		limit = s.opts.MaxUploadBytes
 	}
+	if r.MaxBytes > 0 {
+		limit = r.MaxBytes
+	}
 	return func(c *echo.Context) error {
 		req := c.Request()
 		if req.ContentLength > limit {
@@ -64,7 +69,7 @@ func (s *Server) guard(r Route) echo.HandlerFunc {
 		}
 		switch r.Access {
 		case Visitor:
-			p, err := s.authVisitor(c)
+			p, err := s.authVisitor(c, r.Stream)
 			if err != nil {
 				return err
 			}
@@ -76,7 +81,7 @@ func (s *Server) guard(r Route) echo.HandlerFunc {
 			}
 			s.enter(c, p)
 		case Agent, Admin:
-			p, err := s.authKey(c, r.Access)
+			p, err := s.authKey(c, r.Access, r.Stream)
 			if err != nil {
 				return err
 			}

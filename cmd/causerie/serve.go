@@ -62,7 +62,7 @@ Rate limits: CAUSERIE_RATE_IP and CAUSERIE_RATE_VISITOR, as RATE/s:BURST
 			metrics := server.NewMetrics()
 			opts.Model = metrics.Model(opts.Model)
 			rt := conversation.New(s, opts)
-			srv := server.New(rt, server.Options{Logger: logger, Metrics: metrics, Embedder: opts.Embedder, Limits: limits})
+			srv := server.New(rt, server.Options{Logger: logger, Metrics: metrics, Embedder: opts.Embedder, Limits: limits, Production: opts.Production})
 
 			// Streams see what other replicas store (PostgreSQL).
 			listenCtx, stopListen := context.WithCancel(context.WithoutCancel(ctx))
