@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -330,9 +329,4 @@ func (s *stream) next(t testing.TB, kinds ...string) sseEvent {
 			t.Fatalf("no %v event within 10 s", kinds)
 		}
 	}
-}
-
-func fatalf(t testing.TB, format string, args ...any) {
-	t.Helper()
-	t.Fatal(fmt.Sprintf(format, args...))
 }

@@ -1,11 +1,13 @@
 package server_test
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"slices"
 	"strconv"
@@ -405,4 +407,40 @@ func hmacHex(secret, s string) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte(s))
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// TestAudioMessage: a visitor sends a recording as multipart; it is
+// transcribed and answered. A format seed 002 does not list is refused
+// with the valid ones, and nothing is stored.
+func TestAudioMessage(t *testing.T) {
+	h := newHarness(t, storetest.OpenSQLite(t), harnessOptions{},
+		agenttest.Step{Transcript: "je voudrais une coloration"},
+		agenttest.Step{Reply: "Une coloration, avec plaisir."})
+	v := h.newVisitor(nil)
+	send := func(name string) *response {
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		fw, _ := w.CreateFormFile("audio", name)
+		fw.Write([]byte("RIFF....WEBMfake audio bytes"))
+		w.Close()
+		return h.do(request{method: "POST", path: v.base + "/messages?wait=true", token: v.token, body: buf.Bytes(),
+			header: map[string]string{"Content-Type": w.FormDataContentType()}})
+	}
+	r := send("note.txt")
+	if p := r.problem(t); r.status != http.StatusBadRequest || len(p.Errors) != 1 || p.Errors[0].Field != "body.audio" || !slices.Contains(p.Errors[0].Valid, "webm") {
+		t.Fatalf("a .txt recording: %d %+v", r.status, p)
+	}
+	if n := len(h.fx.Messages(v.conv)); n != 0 {
+		t.Fatalf("%d messages stored for a refused recording", n)
+	}
+	r = send("note.webm")
+	var res server.TurnResult
+	if r.status != http.StatusOK {
+		t.Fatalf("audio: %d %s", r.status, r.body)
+	}
+	r.json(t, &res)
+	if res.Message.Text != "je voudrais une coloration" || len(res.Message.Attachments) != 1 || res.Message.Attachments[0].Name != "note.webm" ||
+		len(res.Replies) != 1 {
+		t.Fatalf("audio turn: %+v", res)
+	}
 }
