@@ -112,6 +112,7 @@ func New(rt *conversation.Runtime, opts Options) *Server {
 	for _, r := range s.routes() {
 		e.Add(r.Method, r.Path, s.guard(r), r.middleware...)
 	}
+	s.pageRoutes(e)
 	e.RouteNotFound("/*", func(c *echo.Context) error { return echo.ErrNotFound })
 	s.e = e
 	return s

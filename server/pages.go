@@ -1,0 +1,15 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v5"
+)
+
+// Pages are what browsers load — the widget script, the inbox page, the
+// demo page — served from the embedded web assets. They are not API
+// routes (not in Routes nor the OpenAPI document): they take no
+// credentials and answer files.
+func (s *Server) pageRoutes(e *echo.Echo) {
+	e.GET("/inbox", func(c *echo.Context) error { return c.Redirect(http.StatusFound, "/inbox/") })
+}
