@@ -29,7 +29,94 @@ func (s *Server) inboxRoutes() []Route {
 		{Method: http.MethodPost, Path: base + "/:id/messages", Access: Agent, handle: s.inboxReply},
 		{Method: http.MethodPost, Path: base + "/:id/actions", Access: Agent, handle: s.inboxAct},
 		{Method: http.MethodGet, Path: "/v1/inbox/events", Access: Agent, Stream: true, handle: s.inboxEvents},
+		{Method: http.MethodGet, Path: "/v1/inbox/directory", Access: Agent, handle: s.inboxDirectory},
 	}
+}
+
+// Directory is what a human agent picks from in the inbox: who to assign
+// to, which closing note, tag, stage or field.
+type Directory struct {
+	// Me is the agent key's user (absent for an admin key).
+	Me              *DirectoryUser   `json:"me,omitempty"`
+	Users           []DirectoryUser  `json:"users"`
+	Teams           []DirectoryTeam  `json:"teams"`
+	ClosingNotes    []string         `json:"closing_notes"`
+	Tags            []string         `json:"tags"`
+	LifecycleStages []string         `json:"lifecycle_stages"`
+	ContactFields   []DirectoryField `json:"contact_fields"`
+}
+
+// DirectoryUser is a user of the workspace.
+type DirectoryUser struct {
+	ID           string `json:"id"`
+	Name         string `json:"name"`
+	Email        string `json:"email"`
+	Availability string `json:"availability"`
+}
+
+// DirectoryTeam is a team and its members' ids, in round-robin order.
+type DirectoryTeam struct {
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Members []string `json:"members"`
+}
+
+// DirectoryField is a contact field.
+type DirectoryField struct {
+	Key     string   `json:"key"`
+	Name    string   `json:"name"`
+	Type    string   `json:"type"`
+	Options []string `json:"options,omitempty"`
+}
+
+func (s *Server) inboxDirectory(c *echo.Context) error {
+	p := who(c)
+	ctx := c.Request().Context()
+	ws := p.ws.ID
+	d := Directory{Users: []DirectoryUser{}, Teams: []DirectoryTeam{}, ClosingNotes: []string{}, Tags: []string{},
+		LifecycleStages: []string{}, ContactFields: []DirectoryField{}}
+	users, err := s.store.ListUsers(ctx, ws)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		du := DirectoryUser{ID: u.ID, Name: u.Name, Email: u.Email, Availability: string(u.Availability)}
+		d.Users = append(d.Users, du)
+		if p.user != nil && u.ID == p.user.ID {
+			d.Me = &du
+		}
+	}
+	teams, err := s.store.ListTeams(ctx, ws)
+	if err != nil {
+		return err
+	}
+	for _, t := range teams {
+		d.Teams = append(d.Teams, DirectoryTeam{ID: t.ID, Name: t.Name, Members: append([]string{}, t.MemberIDs...)})
+	}
+	for kind, dst := range map[store.LabelKind]*[]string{store.ClosingNote: &d.ClosingNotes, store.Tag: &d.Tags} {
+		labels, err := s.store.ListLabels(ctx, ws, kind)
+		if err != nil {
+			return err
+		}
+		for _, l := range labels {
+			*dst = append(*dst, l.Name)
+		}
+	}
+	stages, err := s.store.ListLifecycleStages(ctx, ws)
+	if err != nil {
+		return err
+	}
+	for _, st := range stages {
+		d.LifecycleStages = append(d.LifecycleStages, st.Name)
+	}
+	fields, err := s.store.ListContactFields(ctx, ws)
+	if err != nil {
+		return err
+	}
+	for _, f := range fields {
+		d.ContactFields = append(d.ContactFields, DirectoryField{Key: f.Key, Name: f.Name, Type: string(f.Type), Options: f.Options})
+	}
+	return c.JSON(http.StatusOK, d)
 }
 
 // scope is what an agent key may see: its user and the user's teams.

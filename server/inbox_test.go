@@ -11,6 +11,7 @@ import (
 	"github.com/causerie/causerie/agent/agenttest"
 	"github.com/causerie/causerie/server"
 	"github.com/causerie/causerie/store"
+	"github.com/causerie/causerie/store/storetest"
 )
 
 // assigned opens a conversation of a new contact assigned to a.
@@ -226,4 +227,32 @@ func TestInboxEvents(t *testing.T) {
 			t.Fatalf("first inbox event = %s; want the visible conversation's, not the hidden one's", ev.data)
 		}
 	})
+}
+
+// TestInboxDirectory: the names a human agent picks from, and who they are.
+func TestInboxDirectory(t *testing.T) {
+	h := newHarness(t, storetest.OpenSQLite(t), harnessOptions{})
+	var d server.Directory
+	h.must(http.StatusOK, request{method: "GET", path: "/v1/inbox/directory", token: h.agentKey}).json(t, &d)
+	if d.Me == nil || d.Me.ID != h.marie.ID || len(d.Users) != 4 || len(d.Teams) != 3 || !slices.Contains(d.ClosingNotes, "Problème Résolu") ||
+		!slices.Contains(d.Tags, "coloration") || !slices.Contains(d.LifecycleStages, "Client") || len(d.ContactFields) != 6 {
+		t.Fatalf("directory = %+v", d)
+	}
+}
+
+// TestInboxPage: the inbox page and its script are served from the
+// embedded assets, with a content security policy.
+func TestInboxPage(t *testing.T) {
+	h := newHarness(t, storetest.OpenSQLite(t), harnessOptions{})
+	for path, want := range map[string]string{"/inbox/": "text/html", "/inbox/inbox.js": "javascript", "/inbox/inbox.css": "text/css"} {
+		res, err := http.Get(h.http.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Content-Type"), want) ||
+			!strings.Contains(res.Header.Get("Content-Security-Policy"), "default-src 'self'") {
+			t.Fatalf("GET %s: %d %v", path, res.StatusCode, res.Header)
+		}
+	}
 }

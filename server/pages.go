@@ -1,8 +1,6 @@
 package server
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v5"
 )
 
@@ -11,5 +9,5 @@ import (
 // routes (not in Routes nor the OpenAPI document): they take no
 // credentials and answer files.
 func (s *Server) pageRoutes(e *echo.Echo) {
-	e.GET("/inbox", func(c *echo.Context) error { return c.Redirect(http.StatusFound, "/inbox/") })
+	s.inboxPage(e)
 }
