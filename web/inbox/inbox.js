@@ -24,7 +24,7 @@ function el(tag, attrs = {}, ...children) {
     else if (k === 'dataset') Object.assign(n.dataset, v);
     else n.setAttribute(k, v === true ? '' : v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     n.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -144,10 +144,19 @@ function messageNode(m) {
     el('span', { class: 'by' }, author ? `${by} — ${author}` : by), m.text);
 }
 
+// actorName says who acted: a user's name, "AI agent", a flow…
+function actorName(actor) {
+  const [kind, id] = actor.split(':');
+  if (kind === 'user') return state.directory.users.find((u) => u.id === id)?.name || 'a user';
+  if (kind === 'ai_agent') return 'AI agent';
+  if (kind === 'flow') return `flow ${id}`;
+  return actor;
+}
+
 function actionNode(e) {
   const p = e.payload || {};
   const ok = p.result?.ok ?? p.ok;
-  return el('li', {}, `${p.action || p.name || e.type}${ok === false ? ' (failed)' : ''} — ${e.actor} — ${new Date(e.created_at).toLocaleTimeString()}`);
+  return el('li', {}, `${p.action || p.name || e.type}${ok === false ? ' (failed)' : ''} — ${actorName(e.actor)} — ${new Date(e.created_at).toLocaleTimeString()}`);
 }
 
 function select(id, label, options) {
