@@ -436,35 +436,13 @@ func (s *Server) inbound(c *echo.Context, body []byte) (conversation.Inbound, er
 // answers 202 with the stored message, or with wait the turn's result
 // (202 with Pending when the turn outlasts WaitTimeout).
 func (s *Server) runTurn(c *echo.Context, in conversation.Inbound, wait bool) (int, any, error) {
-	if err := s.startTurn(); err != nil {
+	stored, finished, err := s.startHandle(c, in)
+	if err != nil {
 		return 0, nil, err
 	}
-	stored := make(chan *store.Message, 1)
-	in.OnStored = func(m *store.Message) { stored <- m }
-	type done struct {
-		out *conversation.Outcome
-		err error
-	}
-	finished := make(chan done, 1)
-	go func() {
-		defer s.turns.Done()
-		start := time.Now()
-		out, err := s.rt.Handle(s.bg, in)
-		s.metrics.turn(out, err, time.Since(start))
-		if err != nil && out != nil && out.Visitor != nil {
-			s.log(c).Error("turn failed", "conversation_id", in.ConversationID, "error", err.Error())
-		}
-		finished <- done{out, err}
-	}()
-	var visitor *store.Message
-	select {
-	case visitor = <-stored:
-	case d := <-finished:
-		if d.err != nil {
-			return 0, nil, d.err // refused before it was stored: nothing changed
-		}
-		visitor = d.out.Visitor
-		finished <- d
+	visitor, err := storedOrRefused(stored, finished)
+	if err != nil {
+		return 0, nil, err // refused before it was stored: nothing changed
 	}
 	if !wait {
 		return http.StatusAccepted, Accepted{Message: conversation.Public(visitor)}, nil
@@ -481,6 +459,52 @@ func (s *Server) runTurn(c *echo.Context, in conversation.Inbound, wait bool) (i
 	case <-timer.C:
 		return http.StatusAccepted, TurnResult{Message: conversation.Public(visitor), Replies: []conversation.PublicMessage{},
 			Actions: []conversation.PublicAction{}, Pending: true}, nil
+	}
+}
+
+// turnDone is how a turn ended.
+type turnDone struct {
+	out *conversation.Outcome
+	err error
+}
+
+// startHandle hands in to the conversation runtime in the background (on
+// the server's context: the turn outlives its request), tracked for
+// Shutdown and counted in the metrics. stored receives the visitor's
+// message once it is stored; finished, how the turn ended.
+func (s *Server) startHandle(c *echo.Context, in conversation.Inbound) (<-chan *store.Message, chan turnDone, error) {
+	if err := s.startTurn(); err != nil {
+		return nil, nil, err
+	}
+	stored := make(chan *store.Message, 1)
+	in.OnStored = func(m *store.Message) { stored <- m }
+	finished := make(chan turnDone, 1)
+	go func() {
+		defer s.turns.Done()
+		start := time.Now()
+		out, err := s.rt.Handle(s.bg, in)
+		s.metrics.turn(out, err, time.Since(start))
+		if err != nil && out != nil && out.Visitor != nil {
+			s.log(c).Error("turn failed", "conversation_id", in.ConversationID, "error", err.Error())
+		}
+		finished <- turnDone{out, err}
+	}()
+	return stored, finished, nil
+}
+
+// storedOrRefused waits until the turn stored the visitor's message, or
+// refused it before storing it (its error). What finished received stays
+// there for the caller.
+func storedOrRefused(stored <-chan *store.Message, finished chan turnDone) (*store.Message, error) {
+	select {
+	case m := <-stored:
+		return m, nil
+	case d := <-finished:
+		if d.err != nil && (d.out == nil || d.out.Visitor == nil) {
+			return nil, d.err
+		}
+		finished <- d
+		return d.out.Visitor, nil
 	}
 }
 
