@@ -42,7 +42,7 @@ func (r Route) OpenAPIPath() string {
 func (s *Server) Routes() []Route { return s.routes() }
 
 func (s *Server) routes() []Route {
-	return slices.Concat(s.opsRoutes(), s.visitorRoutes(), s.inboxRoutes(), s.adminRoutes())
+	return slices.Concat(s.opsRoutes(), s.visitorRoutes(), s.inboxRoutes(), s.adminRoutes(), s.openaiRoutes())
 }
 
 // guard wraps a route's handler: the body cap, CORS and rate limits of
