@@ -202,6 +202,15 @@ func TestOpenAIChatCompletions(t *testing.T) {
 			models.Data[0].Object != "model" || models.Data[0].Created == 0 {
 			t.Fatalf("models %+v", models)
 		}
+		// The turns and requests are in the metrics like any other.
+		metrics := string(h.must(http.StatusOK, request{method: "GET", path: "/metrics"}).body)
+		for _, want := range []string{`causerie_http_requests_total{method="POST",route="/v1/chat/completions",status="200"} 3`,
+			`causerie_turns_total{outcome="replied"} 2`, `causerie_turns_total{outcome="rule"} 1`,
+			`causerie_actions_total{name="tag_contact",result="ok"} 1`, `causerie_actions_total{name="create_task",result="ok"} 1`} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("the metrics have no %s", want)
+			}
+		}
 		if h.model.Remaining() != 0 {
 			t.Fatalf("%d model steps left", h.model.Remaining())
 		}
@@ -333,6 +342,58 @@ func TestOpenAIErrors(t *testing.T) {
 		}
 		if len(convs) != 1 {
 			t.Fatalf("refused requests opened conversations: %d", len(convs))
+		}
+	})
+}
+
+// TestOpenAIStreamMatchesCompletion: a turn with several replies (the AI
+// agent's message before a knowledge search, then its reply) streams the
+// text the non-streaming answer has — one paragraph per reply; the
+// fallback streams whole and hands the conversation over, after which a
+// message waits for a human (empty content, waiting).
+func TestOpenAIStreamMatchesCompletion(t *testing.T) {
+	eachStore(t, func(t *testing.T, s store.Store) {
+		search := agenttest.Step{ToolCalls: []agenttest.ToolCall{agenttest.Call("search_knowledge", `{"query":"prix coupe"}`)}}
+		h := newHarness(t, s, harnessOptions{},
+			search, agenttest.Step{Reply: "Coupe : 35 €."},
+			search, agenttest.Step{Reply: "Coupe : 35 €."},
+			agenttest.Step{Status: http.StatusBadRequest, Error: "the model refuses"},
+		)
+		ask := func(conv string, stream bool, text string) *response {
+			body := map[string]any{"model": salonAgent, "stream": stream, "messages": []map[string]any{{"role": "user", "content": text}}}
+			if conv != "" {
+				body["user"] = conv
+			}
+			return h.must(http.StatusOK, request{method: "POST", path: "/v1/chat/completions", token: h.adminKey, body: body})
+		}
+		want := "Un instant, je consulte nos informations…\n\nCoupe : 35 €."
+		r := ask("", true, "Combien coûte une coupe ?")
+		conv := r.header.Get(server.ConversationHeader)
+		st := readChunks(t, chunks(t, r))
+		if st.content != want || len(st.causerie.Actions) != 1 || st.causerie.Actions[0].Name != "search_knowledge" {
+			t.Fatalf("stream %q %+v", st.content, st.causerie)
+		}
+		var res server.ChatCompletion
+		ask(conv, false, "Et une coupe, combien ?").json(t, &res)
+		if res.Choices[0].Message.Content != want {
+			t.Fatalf("completion %q, want %q", res.Choices[0].Message.Content, want)
+		}
+
+		st = readChunks(t, chunks(t, ask(conv, true, "Merci, et une coloration ?")))
+		fallback := h.fx.Messages(conv)
+		if last := fallback[len(fallback)-1]; !st.causerie.Fallback || st.content != last.Text || last.Metadata["fallback"] != true || st.finish != "stop" {
+			t.Fatalf("fallback: stream %+v, last message %+v", st, last)
+		}
+		if len(st.causerie.Actions) != 1 || st.causerie.Actions[0].Name != "unassign" || st.causerie.Assignee != nil {
+			t.Fatalf("fallback: %+v", st.causerie)
+		}
+		var waiting server.ChatCompletion
+		ask(conv, false, "Allô ?").json(t, &waiting)
+		if !waiting.Extra.Waiting || waiting.Choices[0].Message.Content != "" || waiting.Extra.Assignee != nil {
+			t.Fatalf("after the handover: %+v", waiting)
+		}
+		if h.model.Remaining() != 0 {
+			t.Fatalf("%d model steps left", h.model.Remaining())
 		}
 	})
 }
