@@ -574,7 +574,7 @@ func (s *Server) streamCompletion(c *echo.Context, t *chatTurn, in conversation.
 		return ChatChunk{ID: id, Object: "chat.completion.chunk", Created: created, Model: t.agent.Name,
 			Choices: []ChunkChoice{{Delta: delta, FinishReason: finish}}}
 	}
-	text := func(s string) bool { return send(chunk(ChunkText{Content: &s}, nil)) }
+	text := func(piece string) bool { return send(chunk(ChunkText{Content: &piece}, nil)) }
 	empty := ""
 	if !send(chunk(ChunkText{Role: "assistant", Content: &empty}, nil)) {
 		return nil
