@@ -12,4 +12,9 @@ import (
 // credentials and answer files.
 func (s *Server) pageRoutes(e *echo.Echo) {
 	e.GET("/inbox", func(c *echo.Context) error { return c.Redirect(http.StatusFound, "/inbox/") })
+	// The chat widget (web/dist/widget.js) and each workspace's demo page
+	// with the widget on it (widget.go).
+	e.GET("/widget.js", serveWidget)
+	e.HEAD("/widget.js", serveWidget)
+	e.GET("/demo/:workspace", s.serveDemo)
 }
