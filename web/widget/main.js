@@ -272,6 +272,10 @@ class Widget {
     this.conv = { id: r.conversation.id, token: r.token };
     this.local.setItem(this.key, JSON.stringify(this.conv));
     this.connect();
+    // Replies stream as live-only deltas: the first message waits until
+    // the stream is open (a few seconds at most), so that its reply is
+    // seen as it is written.
+    await Promise.race([this.streamOpen, new Promise((r) => setTimeout(r, 3000))]);
   }
 
   // forget drops a conversation the server no longer knows (its token is
@@ -285,6 +289,7 @@ class Widget {
 
   connect() {
     if (this.stream) this.stream.stop();
+    this.streamOpen = new Promise((resolve) => { this.opened = resolve; });
     this.stream = new EventStream(this.api, this.conv, {
       onEvent: (kind, data, id) => this.onEvent(kind, data, id),
       onState: (state, e) => this.onStreamState(state, e),
@@ -294,6 +299,7 @@ class Widget {
   onStreamState(state, e) {
     clearTimeout(this.statusTimer);
     if (state === 'open') {
+      this.opened();
       this.status.hidden = true;
       this.clearBanner('stream');
       // Live-only events (typing, deltas) sent while disconnected are not
