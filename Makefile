@@ -10,18 +10,29 @@ BENCHTIME ?= 1s
 
 FUZZTIME ?= 60s
 
-.PHONY: test lint bench build fuzz
+NPM ?= npm
+# Playwright drives Debian's chromium (scripts/chromium.sh): it never
+# downloads a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-# test: the full suite, against SQLite and PostgreSQL+pgvector. Fails if the
-# PostgreSQL conformance suite was skipped.
+.PHONY: test lint bench build fuzz web web-check test-browser screenshots
+
+# test: the full suite, against SQLite and PostgreSQL+pgvector, then the
+# widget's browser tests in Chromium. Fails if the PostgreSQL conformance
+# suite was skipped, or if web/dist differs from a fresh build.
 test:
 	@scripts/postgres.sh
+	scripts/chromium.sh
+	$(MAKE) --no-print-directory web-check
 	$(GO) vet ./...
 	conf=$$(mktemp -d); trap 'rm -rf "$$conf"' EXIT
 	CAUSERIE_TEST_DATABASE_URL='$(TEST_DATABASE_URL)' CAUSERIE_REQUIRE_POSTGRES=1 \
 		CAUSERIE_CONFORMANCE_DIR="$$conf" $(GO) test -race -count=1 -parallel 4 ./...
 	# (-parallel 4: most parallel tests wait on SQLite commits and loopback
 	# servers, not on the 2 CPUs.)
+	# The widget in Chromium, on its own so that the browser has the CPUs
+	# (TestBrowser skips itself in the run above).
+	CAUSERIE_BROWSER_TESTS=1 $(GO) test -race -count=1 -run '^TestBrowser$$' ./server/
 	# The flow parser and validator under a short fuzzing budget (no panic, and
 	# what Validate accepts Compile and the interpreter run). Budgets are counts of
 	# inputs, not durations: a -fuzztime duration races Go's fuzz coordinator at
@@ -82,3 +93,32 @@ bench:
 
 build:
 	$(GO) build -o bin/causerie ./cmd/causerie
+
+# web: install the pinned npm packages (web/package-lock.json: esbuild,
+# Playwright) and build the widget, web/widget/ → web/dist/widget.js (the
+# built file is committed and embedded in the binary; prints its size).
+web:
+	cd web
+	$(NPM) ci --no-audit --no-fund --loglevel=error
+	$(NPM) run --silent build
+
+# web-check: a fresh build of the widget must be what is committed.
+web-check: web
+	@if ! git diff --quiet -- web/dist || [[ -n $$(git status --porcelain --untracked-files=all -- web/dist) ]]; then
+		git status --short -- web/dist >&2
+		echo "make web-check: web/dist differs from a fresh build of web/widget: run make web and commit web/dist" >&2
+		exit 1
+	fi
+	echo "web-check: web/dist is a fresh build of web/widget"
+
+# test-browser: only the widget's browser tests (Playwright on Debian's
+# chromium, against servers started by server/browser_test.go);
+# BROWSER_GREP=… runs the scenarios whose title matches.
+test-browser: web
+	@scripts/chromium.sh
+	CAUSERIE_BROWSER_TESTS=1 CAUSERIE_BROWSER_GREP='$(BROWSER_GREP)' $(GO) test -count=1 -run '^TestBrowser$$' ./server/
+
+# screenshots: the README's pictures of the widget (docs/screenshots/).
+screenshots: web
+	@scripts/chromium.sh
+	CAUSERIE_BROWSER_TESTS=1 CAUSERIE_SCREENSHOTS=1 CAUSERIE_BROWSER_GREP='streams in|360 px' $(GO) test -count=1 -run '^TestBrowser$$' ./server/

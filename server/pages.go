@@ -10,4 +10,9 @@ import (
 // credentials and answer files.
 func (s *Server) pageRoutes(e *echo.Echo) {
 	s.inboxPage(e)
+	// The chat widget (web/dist/widget.js) and each workspace's demo page
+	// with the widget on it (widget.go).
+	e.GET("/widget.js", serveWidget)
+	e.HEAD("/widget.js", serveWidget)
+	e.GET("/demo/:workspace", s.serveDemo)
 }

@@ -87,6 +87,18 @@ Rate limits: CAUSERIE_RATE_IP and CAUSERIE_RATE_VISITOR, as RATE/s:BURST
 			base := "http://" + ln.Addr().String()
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "Causerie serves %s (store: %s)\n", base, s.Dialect())
+			// Each workspace's demo page: a sample site with the chat widget.
+			wss, err := s.ListWorkspaces(ctx)
+			if err != nil {
+				return err
+			}
+			for _, ws := range wss {
+				fmt.Fprintf(out, "  demo         %s/demo/%s\n", base, ws.Slug)
+			}
+			if len(wss) == 0 {
+				fmt.Fprintln(out, "  demo         (no workspace yet: causerie apply -f examples/salon/workspace.yaml, then restart)")
+			}
+			fmt.Fprintf(out, "  widget       %s/widget.js\n", base)
 			fmt.Fprintf(out, "  visitor API  %s/v1/workspaces/{slug}/conversations\n", base)
 			fmt.Fprintf(out, "  inbox API    %s/v1/inbox/conversations   (agent keys)\n", base)
 			fmt.Fprintf(out, "  admin API    %s/v1/admin/…               (admin keys)\n", base)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -52,6 +53,21 @@ func TestServe(t *testing.T) {
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
 	if base == "" || !strings.Contains(strings.Join(banner, "\n"), base+"/openapi.json") {
 		t.Fatalf("serve printed %q", banner)
+	}
+	// The demo page of each workspace, with the widget on it.
+	if !slices.Contains(banner, "  demo         "+base+"/demo/salon") {
+		t.Fatalf("serve printed no demo URL of workspace salon: %q", banner)
+	}
+	for path, want := range map[string]string{"/demo/salon": `data-workspace="salon"`, "/widget.js": "attachShadow"} {
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Fatalf("GET %s: %d, without %s", path, res.StatusCode, want)
+		}
 	}
 
 	post := func(path, token string, body any) map[string]any {

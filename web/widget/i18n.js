@@ -1,0 +1,101 @@
+// The widget's own texts, in the page's language (French or English).
+// Messages keep the language they were written in.
+
+const texts = {
+  fr: {
+    open: 'Ouvrir la discussion',
+    close: 'Fermer la discussion',
+    title: 'Discutons',
+    subtitle: 'Nous répondons en quelques instants',
+    log: 'Messages de la discussion',
+    placeholder: 'Écrivez votre message…',
+    inputLabel: 'Votre message',
+    send: 'Envoyer',
+    record: 'Enregistrer un message vocal',
+    stopRecording: 'Arrêter et envoyer l’enregistrement',
+    cancelRecording: 'Annuler l’enregistrement',
+    recording: (s) => `Enregistrement… ${s}`,
+    attach: 'Joindre un fichier audio',
+    empty: 'Bonjour ! Posez-nous votre question, nous vous répondons ici.',
+    you: 'Vous',
+    assistant: 'Assistante',
+    human: 'Conseiller',
+    typing: 'L’assistante écrit…',
+    sending: 'Envoi…',
+    notSent: 'Non envoyé',
+    waitingNetwork: 'En attente du réseau…',
+    retry: 'Réessayer',
+    voice: 'Message vocal',
+    sources: 'Sources',
+    openLink: 'Ouvrir le lien',
+    choices: 'Choix proposés',
+    assignedHuman: 'Un membre de l’équipe prend le relais et vous répond ici.',
+    assignedTeam: 'Votre demande est transmise à l’équipe, qui vous répond ici.',
+    closed: 'La discussion est terminée. Écrivez un message pour la reprendre.',
+    reopened: 'La discussion a repris.',
+    reconnecting: 'Connexion perdue, reconnexion…',
+    rateLimited: (s) => `Trop de messages d’un coup : nouvel essai dans ${s} s.`,
+    originRefused: 'Ce chat n’est pas autorisé sur ce site : le serveur refuse son origine (ou ne connaît pas cet espace de travail).',
+    serverDown: 'Le serveur est injoignable. Nouvel essai automatique…',
+    unavailable: 'Le service est momentanément indisponible. Nouvel essai automatique…',
+    tooLarge: 'Ce fichier est trop volumineux (25 Mo au plus).',
+    badFormat: (list) => `Ce format audio n’est pas accepté. Formats acceptés : ${list}.`,
+    micUnavailable: 'Le micro est indisponible ; vous pouvez joindre un fichier audio.',
+    refused: (d) => `Le message a été refusé : ${d}`,
+    unknownWorkspace: 'Ce chat est mal configuré (espace de travail inconnu).',
+  },
+  en: {
+    open: 'Open the chat',
+    close: 'Close the chat',
+    title: 'Chat with us',
+    subtitle: 'We answer in moments',
+    log: 'Chat messages',
+    placeholder: 'Write your message…',
+    inputLabel: 'Your message',
+    send: 'Send',
+    record: 'Record a voice message',
+    stopRecording: 'Stop and send the recording',
+    cancelRecording: 'Cancel the recording',
+    recording: (s) => `Recording… ${s}`,
+    attach: 'Attach an audio file',
+    empty: 'Hello! Ask us your question, we answer here.',
+    you: 'You',
+    assistant: 'Assistant',
+    human: 'Agent',
+    typing: 'The assistant is typing…',
+    sending: 'Sending…',
+    notSent: 'Not sent',
+    waitingNetwork: 'Waiting for the network…',
+    retry: 'Retry',
+    voice: 'Voice message',
+    sources: 'Sources',
+    openLink: 'Open the link',
+    choices: 'Choices',
+    assignedHuman: 'A team member is taking over and will answer you here.',
+    assignedTeam: 'Your request was passed to the team, who will answer you here.',
+    closed: 'The conversation has ended. Write a message to pick it up again.',
+    reopened: 'The conversation has resumed.',
+    reconnecting: 'Connection lost, reconnecting…',
+    rateLimited: (s) => `Too many messages at once: retrying in ${s} s.`,
+    originRefused: 'This chat is not allowed on this site: the server refuses its origin (or does not know this workspace).',
+    serverDown: 'The server cannot be reached. Retrying automatically…',
+    unavailable: 'The service is unavailable for a moment. Retrying automatically…',
+    tooLarge: 'This file is too large (25 MB at most).',
+    badFormat: (list) => `This audio format is not accepted. Accepted formats: ${list}.`,
+    micUnavailable: 'The microphone is unavailable; you can attach an audio file.',
+    refused: (d) => `The message was refused: ${d}`,
+    unknownWorkspace: 'This chat is misconfigured (unknown workspace).',
+  },
+};
+
+// pick returns "fr" or "en" for a language tag ("fr-CA" → "fr"; anything
+// not French → English).
+export function pick(tag) {
+  return /^fr\b/i.test(tag || '') ? 'fr' : 'en';
+}
+
+// t returns the text of key in lang, formatted with args.
+export function t(lang, key, ...args) {
+  const v = (texts[lang] || texts.en)[key];
+  return typeof v === 'function' ? v(...args) : v;
+}
