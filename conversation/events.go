@@ -58,7 +58,8 @@ type Event struct {
 
 // StatusChange is a conversation's new status and assignee.
 type StatusChange struct {
-	// Change names it: "reopened", "closed", "assigned", "unassigned".
+	// Change names it: "reopened", "closed", "assigned", "unassigned", or
+	// "unanswered" (no model is configured: the AI agent cannot answer).
 	Change   string
 	Status   store.ConversationStatus
 	Assignee store.Assignee

@@ -222,6 +222,8 @@ func (r *Runtime) assignee(ctx context.Context, m *message) (bool, error) {
 	}
 	if r.opts.Model == nil {
 		m.out.Notice = NoModelNotice
+		// Channels that only read the stream (the widget) learn it too.
+		m.obs.status("unanswered", m.conv)
 		return true, nil
 	}
 	t := agent.Turn{Workspace: m.ws, Conversation: m.conv, Agent: ag, Visitor: m.visitor, Observer: m.obs}

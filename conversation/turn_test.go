@@ -505,6 +505,11 @@ func TestNoModelConfigured(t *testing.T) {
 	if ms := e.messages(); len(ms) != 1 || ms[0].Text != "Bonjour" {
 		t.Errorf("the visitor's message was not stored: %v", ms)
 	}
+	// The stream says it too, for channels that read only the stream.
+	evs, err := s.ListStreamEvents(ctx, e.ws.ID, e.conv.ID, 0, 0)
+	if err != nil || len(evs) != 2 || evs[1].Kind != conversation.StreamStatus || !strings.Contains(string(evs[1].Data), `"change":"unanswered"`) {
+		t.Errorf("stream events %v %v, want the message then an unanswered status", evs, err)
+	}
 }
 
 func TestAudioMessageIsTranscribed(t *testing.T) {

@@ -63,6 +63,15 @@ func (s *Server) guard(r Route) echo.HandlerFunc {
 		req.Body = http.MaxBytesReader(c.Response(), req.Body, limit)
 		visitorSide := strings.HasPrefix(r.Path, "/v1/workspaces/")
 		if visitorSide {
+			// CORS first, so that a page of an allowed origin can read
+			// even a 429 (and wait for its Retry-After).
+			if origin := req.Header.Get(echo.HeaderOrigin); origin != "" && !sameOrigin(c, origin) {
+				if ws, err := s.store.GetWorkspaceBySlug(req.Context(), c.Param("workspace")); err == nil {
+					if err := s.cors(c, &principal{ws: ws}); err != nil {
+						return err
+					}
+				}
+			}
 			if p := s.limits.ip(c.RealIP()); p != nil {
 				return p
 			}

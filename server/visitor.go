@@ -629,7 +629,9 @@ func (s *Server) cors(c *echo.Context, p *principal) error {
 		return nil
 	}
 	h := c.Response().Header()
-	h.Add(echo.HeaderVary, echo.HeaderOrigin)
+	if !strings.Contains(h.Get(echo.HeaderVary), echo.HeaderOrigin) {
+		h.Add(echo.HeaderVary, echo.HeaderOrigin)
+	}
 	if !mayOrigin(p.ws, origin) {
 		return problem(http.StatusForbidden, "origin-refused", "pages of %s may not call workspace %q's visitor API; add the origin to its settings.widget_origins", origin, p.ws.Slug)
 	}

@@ -444,3 +444,16 @@ func TestAudioMessage(t *testing.T) {
 		t.Fatalf("audio turn: %+v", res)
 	}
 }
+
+// TestRateLimitCrossOrigin: a page of an allowed origin can read the 429
+// (its CORS headers are set before the limit answers).
+func TestRateLimitCrossOrigin(t *testing.T) {
+	h := newHarness(t, storetest.OpenSQLite(t), harnessOptions{server: server.Options{Limits: server.Limits{IPRate: 0.1, IPBurst: 1, VisitorRate: -1}}})
+	origin := map[string]string{"Origin": "https://salon.example"}
+	h.must(http.StatusCreated, request{method: "POST", path: h.convs, body: map[string]any{}, header: origin})
+	r := h.do(request{method: "POST", path: h.convs, body: map[string]any{}, header: origin})
+	if r.status != http.StatusTooManyRequests || r.header.Get("Access-Control-Allow-Origin") != "https://salon.example" ||
+		!strings.Contains(r.header.Get("Access-Control-Expose-Headers"), "Retry-After") {
+		t.Fatalf("429 to an allowed origin: %d %v", r.status, r.header)
+	}
+}

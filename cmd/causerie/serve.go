@@ -101,7 +101,9 @@ Rate limits: CAUSERIE_RATE_IP and CAUSERIE_RATE_VISITOR, as RATE/s:BURST
 			fmt.Fprintf(out, "  widget       %s/widget.js\n", base)
 			fmt.Fprintf(out, "  visitor API  %s/v1/workspaces/{slug}/conversations\n", base)
 			fmt.Fprintf(out, "  inbox API    %s/v1/inbox/conversations   (agent keys)\n", base)
+			fmt.Fprintf(out, "  inbox page   %s/inbox                    (agent keys)\n", base)
 			fmt.Fprintf(out, "  admin API    %s/v1/admin/…               (admin keys)\n", base)
+			fmt.Fprintf(out, "  OpenAI API   %s/v1/chat/completions      (admin keys; model = an AI agent's name)\n", base)
 			fmt.Fprintf(out, "  OpenAPI      %s/openapi.json\n", base)
 			fmt.Fprintf(out, "  health       %s/healthz  %s/readyz  %s/metrics\n", base, base, base)
 			if !rt.HasModel() {

@@ -240,11 +240,11 @@ test('voice: a recording from the microphone, and an attached file', async ({ pa
   await expect(reply(page, 'bien reçu votre message vocal')).toHaveCount(2);
 });
 
-// The inbox scenario needs the inbox page (web/inbox/, being written on
-// main): until /inbox/ is served it is skipped, and says so.
+// The inbox page (web/inbox/): a human agent signs in, answers, and the
+// visitor's widget shows it.
 test('inbox: a human agent answers, and the reply reaches the visitor’s widget', async ({ page, browser, baseURL }) => {
   const probe = await page.request.get('/inbox/');
-  test.skip(probe.status() === 404, 'NEEDS THE INBOX PAGE: /inbox/ is not served yet (web/inbox/ lands from main)');
+  expect(probe.status()).toBe(200);
 
   await openDemo(page);
   await say(page, 'Je voudrais parler à un conseiller');

@@ -372,6 +372,7 @@ class Widget {
     else if (s.change === 'assigned' && s.assignee && s.assignee.type === 'team') notice = 'assignedTeam';
     else if (s.change === 'closed') notice = 'closed';
     else if (s.change === 'reopened') notice = 'reopened';
+    else if (s.change === 'unanswered') notice = 'unanswered';
     if (!notice) return;
     const el = this.T('p', { class: 'notice', 'data-notice': s.change }, notice);
     this.append(el);
