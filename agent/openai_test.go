@@ -121,8 +121,11 @@ func TestChatRetries(t *testing.T) {
 		}
 	})
 	t.Run("timeout then success", func(t *testing.T) {
-		srv := agenttest.New(t, agenttest.Step{Delay: time.Second, Reply: "late"}, agenttest.Step{Reply: "ok"})
-		m := agent.NewOpenAI(agent.OpenAIConfig{BaseURL: srv.URL, Timeout: 100 * time.Millisecond})
+		// The timeout leaves the retry, which the server answers at once,
+		// room on a loaded machine (make test's -race on 2 cores made 100 ms
+		// fail now and then).
+		srv := agenttest.New(t, agenttest.Step{Delay: 3 * time.Second, Reply: "late"}, agenttest.Step{Reply: "ok"})
+		m := agent.NewOpenAI(agent.OpenAIConfig{BaseURL: srv.URL, Timeout: 700 * time.Millisecond})
 		agent.RecordSleeps(m)
 		resp, err := m.Chat(ctx, agent.Request{Messages: []agent.Message{{Role: agent.RoleUser, Content: "?"}}})
 		if err != nil || resp.Content != "ok" {
