@@ -43,6 +43,9 @@ func teamName(s, lang string) string {
 			r := []rune(s)
 			s = strings.TrimSpace(string(r[len([]rune(f[:i]))+len([]rune(p)):]))
 			if strings.HasSuffix(p, "'") || strings.HasSuffix(p, "’") {
+				if r := []rune(s); len(r) > 0 && strings.ToUpper(string(r[0])) == string(r[0]) {
+					return s // « à l'Équipe de Planification »
+				}
 				s = "l'" + s
 			}
 			break

@@ -114,11 +114,7 @@ func FromMermaid(name, src, lang string) (*dsl.Flow, error) {
 			d.keywords = append(d.keywords, keywords(quotedOnly(n.text))...)
 		}
 	}
-	if len(d.keywords) == 0 && d.f.Name != "" {
-		d.keywords = []string{strings.ToLower(d.f.Name)}
-	}
 	ids := map[string]string{}
-	ins := map[string][2]string{} // mermaid id → (entry node id)
 	outs := map[string][][2]string{}
 	for _, n := range order {
 		if skip[n.id] {
@@ -169,20 +165,13 @@ func FromMermaid(name, src, lang string) (*dsl.Flow, error) {
 			seg = d.step(st)[0]
 		}
 		ids[n.id] = seg.entry
-		for _, o := range seg.outs {
-			for _, e := range n.outs {
-				outs[n.id] = append(outs[n.id], [2]string{e.to, o[1]})
-			}
-			_ = o
-		}
 		if len(seg.outs) > 0 {
-			// The way out of the step's last node.
-			for i := range outs[n.id] {
-				outs[n.id][i] = [2]string{outs[n.id][i][0], seg.outs[0][1] + "\x00" + seg.outs[0][0]}
+			// Each edge leaves by the way out of the step's last node.
+			for _, e := range n.outs {
+				outs[n.id] = append(outs[n.id], [2]string{e.to, seg.outs[0][1] + "\x00" + seg.outs[0][0]})
 			}
 		}
 	}
-	_ = ins
 	for _, n := range order {
 		if skip[n.id] {
 			continue

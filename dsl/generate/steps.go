@@ -112,6 +112,9 @@ func (d *draft) finish() (*dsl.Flow, error) {
 	if d.f.Name == "" {
 		d.f.Name = d.f.ID
 	}
+	if len(d.keywords) == 0 {
+		d.keywords = []string{strings.ToLower(d.f.Name)}
+	}
 	if err := Finish(d.f, FinishOptions{Lang: d.lang, Keywords: d.keywords}); err != nil {
 		return d.f, err
 	}
@@ -414,7 +417,7 @@ var knownNouns = map[string]string{
 	"service": "service", "budget": "budget", "date": "date", "rendez": "date", "appointment": "date",
 	"produit": "produit", "product": "product", "probleme": "probleme", "problem": "problem", "issue": "issue",
 	"couleur": "couleur", "color": "color", "colour": "colour", "details": "details", "echeancier": "echeancier",
-	"timeline": "timeline", "delai": "delai", "heure": "heure", "time": "time",
+	"timeline": "timeline", "delai": "delai", "heure": "heure", "time": "time", "courriel": "email", "email": "email",
 }
 
 // variableFor names the variable of a question about subject.
