@@ -211,7 +211,7 @@ func (g *Generator) check(ctx context.Context, in Input, answer string) (*dsl.Fl
 	if in.Edit != nil {
 		f.ID = in.Edit.ID // an edit updates the same flow
 	}
-	ps = append(ps, typeProblems(f)...)
+	ps = append(ps, typeProblems(f, in.Edit)...)
 	finish := g.Finish
 	if finish == nil {
 		finish = Finish
@@ -227,12 +227,26 @@ func (g *Generator) check(ctx context.Context, in Input, answer string) (*dsl.Fl
 		ps = append(ps, vps...)
 	case err != nil:
 		return nil, nil, err
-	case g.Store != nil && g.WorkspaceID != "":
-		wps, err := dsl.CheckWorkspace(ctx, g.Store, g.WorkspaceID, checked)
+	}
+	// The workspace's names are checked even on an invalid draft, so that
+	// one round repairs them all (CheckWorkspace skips what it cannot read).
+	if g.Store != nil && g.WorkspaceID != "" {
+		wps, err := dsl.CheckWorkspace(ctx, g.Store, g.WorkspaceID, f)
 		if err != nil {
 			return nil, nil, err
 		}
 		ps = append(ps, wps...)
+	}
+	// An edge's problem is the node it leaves from's.
+	for i := range ps {
+		if ps[i].Node != "" {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(ps[i].Path, "edges["); ok {
+			if j, err := strconv.Atoi(rest[:max(strings.IndexByte(rest, ']'), 0)]); err == nil && j >= 0 && j < len(f.Edges) {
+				ps[i].Node = f.Edges[j].Source
+			}
+		}
 	}
 	if len(ps) > 0 {
 		return f, lines(ps), nil
@@ -259,8 +273,17 @@ func lines(ps source.Problems) []string {
 
 // typeProblems reports numbers and booleans written as text: validation
 // accepts them from seed 004's blocks, but the schema the model answers
-// with asks for JSON values.
-func typeProblems(f *dsl.Flow) source.Problems {
+// with asks for JSON values. In an edit, values kept from the flow being
+// edited are left as they were.
+func typeProblems(f, edit *dsl.Flow) source.Problems {
+	kept := map[string]any{}
+	if edit != nil {
+		for _, n := range edit.Nodes {
+			for k, v := range n.Data.Parameters {
+				kept[n.ID+"\x00"+k] = v
+			}
+		}
+	}
 	spec := dsl.FormatSpec()
 	blocks := map[string][]dsl.ParamSpec{}
 	for _, k := range spec.Kinds {
@@ -279,7 +302,7 @@ func typeProblems(f *dsl.Flow) source.Problems {
 		}
 		for _, p := range params {
 			s, ok := n.Data.Parameters[p.Name].(string)
-			if !ok || strings.Contains(s, "{{") {
+			if !ok || strings.Contains(s, "{{") || kept[n.ID+"\x00"+p.Name] == s {
 				continue
 			}
 			path := fmt.Sprintf("nodes[%d].data.parameters.%s", i, p.Name)
