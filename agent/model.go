@@ -62,6 +62,24 @@ type Request struct {
 	// OnDelta, when set, makes the call stream: it receives reply text as
 	// it arrives. The Response still carries the whole reply.
 	OnDelta func(text string)
+	// ResponseFormat, when set, binds the reply's form (response_format);
+	// nil sends none, as ordinary turns do.
+	ResponseFormat *ResponseFormat
+}
+
+// Response formats (ResponseFormat.Type).
+const (
+	FormatJSONSchema = "json_schema" // the reply follows Schema
+	FormatJSONObject = "json_object" // the reply is a JSON object ("JSON mode")
+)
+
+// ResponseFormat asks for a JSON reply: bound by a JSON Schema, or any
+// JSON object.
+type ResponseFormat struct {
+	Type string
+	// Name and Schema describe the schema of FormatJSONSchema.
+	Name   string
+	Schema json.RawMessage
 }
 
 // Response is a model's answer: text, tool calls, or both.

@@ -148,6 +148,7 @@ func (o *OpenAI) DefaultModelName() string { return o.cfg.Model }
 func (o *OpenAI) Chat(ctx context.Context, req Request) (*Response, error) {
 	creq := o.request(req)
 	var lastErr error
+	lastStatus := 0
 	attempts := 0
 	for attempt := 0; ; attempt++ {
 		attempts++
@@ -171,6 +172,7 @@ func (o *OpenAI) Chat(ctx context.Context, req Request) (*Response, error) {
 		}
 		lastErr = err
 		status := hint.httpStatus()
+		lastStatus = status
 		retryable := retry.Retryable(err) || errors.Is(err, ErrStreamBroken) || status == http.StatusTooManyRequests || status >= 500
 		if streamed || !retryable || attempt >= o.cfg.MaxRetries {
 			break
@@ -183,16 +185,16 @@ func (o *OpenAI) Chat(ctx context.Context, req Request) (*Response, error) {
 			return nil, fmt.Errorf("model call: %w", err)
 		}
 	}
-	if attempts > 1 {
-		return nil, &CallError{Attempts: attempts, Err: lastErr}
-	}
-	return nil, &CallError{Attempts: 1, Err: lastErr}
+	return nil, &CallError{Attempts: attempts, Err: lastErr, Status: lastStatus}
 }
 
 // CallError is a model call that failed, after Attempts tries.
 type CallError struct {
 	Attempts int
 	Err      error
+	// Status is the HTTP status of the last failed answer (0 when none
+	// came: a timeout, a cut connection).
+	Status int
 }
 
 func (e *CallError) Error() string {
@@ -243,6 +245,12 @@ func (o *OpenAI) request(req Request) openai.ChatCompletionRequest {
 				Function: openai.FunctionCall{Name: tc.Name, Arguments: tc.Arguments}})
 		}
 		cr.Messages = append(cr.Messages, cm)
+	}
+	if rf := req.ResponseFormat; rf != nil {
+		cr.ResponseFormat = &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatType(rf.Type)}
+		if rf.Type == FormatJSONSchema {
+			cr.ResponseFormat.JSONSchema = &openai.ChatCompletionResponseFormatJSONSchema{Name: rf.Name, Schema: rf.Schema}
+		}
 	}
 	for _, t := range req.Tools {
 		cr.Tools = append(cr.Tools, openai.Tool{Type: openai.ToolTypeFunction, Function: &openai.FunctionDefinition{

@@ -297,3 +297,40 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Errorf("cfg %+v, %v", cfg, err)
 	}
 }
+
+// A response format is sent only when asked for: ordinary turns (and
+// their cassettes) send none; a refused one reports its HTTP status.
+func TestChatResponseFormat(t *testing.T) {
+	t.Parallel()
+	srv := agenttest.New(t, agenttest.Step{Reply: `{"a":1}`}, agenttest.Step{Reply: `{}`},
+		agenttest.Step{Reply: "ok"}, agenttest.Step{Status: 400, Error: "response_format is not supported"})
+	m := client(srv)
+	msgs := []agent.Message{{Role: agent.RoleUser, Content: "JSON please"}}
+	schema := json.RawMessage(`{"type":"object","properties":{"a":{"type":"integer"}}}`)
+	if _, err := m.Chat(ctx, agent.Request{Messages: msgs, ResponseFormat: &agent.ResponseFormat{Type: agent.FormatJSONSchema, Name: "thing", Schema: schema}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Chat(ctx, agent.Request{Messages: msgs, ResponseFormat: &agent.ResponseFormat{Type: agent.FormatJSONObject}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Chat(ctx, agent.Request{Messages: msgs}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := m.Chat(ctx, agent.Request{Messages: msgs, ResponseFormat: &agent.ResponseFormat{Type: agent.FormatJSONObject}})
+	var ce *agent.CallError
+	if !errors.As(err, &ce) || ce.Status != 400 {
+		t.Errorf("refused format: %v, want a CallError with status 400", err)
+	}
+	reqs := srv.Requests()
+	rf, _ := reqs[0].Body["response_format"].(map[string]any)
+	js, _ := rf["json_schema"].(map[string]any)
+	if rf["type"] != "json_schema" || js["name"] != "thing" || js["schema"] == nil {
+		t.Errorf("json_schema request: %s", reqs[0].Raw)
+	}
+	if rf, _ := reqs[1].Body["response_format"].(map[string]any); rf["type"] != "json_object" || rf["json_schema"] != nil {
+		t.Errorf("json_object request: %s", reqs[1].Raw)
+	}
+	if _, ok := reqs[2].Body["response_format"]; ok {
+		t.Errorf("an ordinary request sent a response_format: %s", reqs[2].Raw)
+	}
+}

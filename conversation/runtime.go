@@ -130,3 +130,6 @@ func newHolder() string {
 	_, _ = rand.Read(b)
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b))
 }
+
+// Model returns the runtime's chat model (nil without an endpoint).
+func (r *Runtime) Model() agent.Model { return r.opts.Model }

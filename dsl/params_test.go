@@ -57,3 +57,34 @@ func TestActionTablesDerivedFromDeclarations(t *testing.T) {
 		t.Errorf("fields = %+v", f)
 	}
 }
+
+// FormatSpec lists every kind and action type with the parameters
+// validation knows.
+func TestFormatSpec(t *testing.T) {
+	t.Parallel()
+	s := FormatSpec()
+	if len(s.Kinds) != len(Kinds) {
+		t.Fatalf("%d kinds, want %d", len(s.Kinds), len(Kinds))
+	}
+	var http *BlockSpec
+	for i := range s.Actions {
+		if s.Actions[i].Name == "http_request" {
+			http = &s.Actions[i]
+		}
+	}
+	if http == nil {
+		t.Fatal("no http_request action")
+	}
+	for _, p := range http.Params {
+		if p.Name == "timeout_seconds" && (!p.HasRange || p.Max != 60 || p.Type != "integer" && p.Type != "number") {
+			t.Errorf("timeout_seconds: %+v", p)
+		}
+	}
+	for _, k := range s.Kinds {
+		for _, p := range k.Params {
+			if p.Type == "" {
+				t.Errorf("%s.%s has no type name", k.Name, p.Name)
+			}
+		}
+	}
+}

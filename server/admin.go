@@ -34,6 +34,7 @@ func (s *Server) adminRoutes() []Route {
 		{Method: http.MethodPut, Path: base + "/workspace", Access: Admin, MaxBytes: source.MaxSize, handle: a.applyWorkspace},
 
 		{Method: http.MethodGet, Path: base + "/flows", Access: Admin, handle: a.listFlows},
+		{Method: http.MethodPost, Path: base + "/flows/generate", Access: Admin, handle: a.generateFlow},
 		{Method: http.MethodGet, Path: base + "/flows/:key", Access: Admin, handle: a.getFlow},
 		{Method: http.MethodPut, Path: base + "/flows/:key", Access: Admin, MaxBytes: source.MaxSize, handle: a.putFlow},
 		{Method: http.MethodDelete, Path: base + "/flows/:key", Access: Admin, handle: a.deleteFlow},

@@ -13,6 +13,8 @@ import (
 	"github.com/labstack/echo/v5/middleware"
 
 	"github.com/causerie/causerie/conversation"
+	"github.com/causerie/causerie/dsl"
+	"github.com/causerie/causerie/dsl/generate"
 	"github.com/causerie/causerie/rag"
 	"github.com/causerie/causerie/store"
 )
@@ -50,6 +52,8 @@ type Options struct {
 	Metrics *Metrics
 	// Now tells the time (tests fix it).
 	Now func() time.Time
+	// FinishFlow completes generated flows (default generate.Finish).
+	FinishFlow func(*dsl.Flow, generate.FinishOptions) error
 }
 
 // Server is the HTTP API: the visitor API, the inbox API, the admin API

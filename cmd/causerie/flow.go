@@ -36,7 +36,7 @@ validate, graph, paths and run work on files and need no store; apply, list, ena
 disable and rm work on the workspace's flows in the store.`,
 	}
 	cmd.AddCommand(newFlowValidate(), newFlowGraph(cfg), newFlowPaths(), newFlowRun(),
-		newFlowApply(cfg), newFlowList(cfg), newFlowRuns(cfg), newFlowEnable(cfg, true), newFlowEnable(cfg, false), newFlowRm(cfg))
+		newFlowApply(cfg), newFlowGenerate(cfg), newFlowList(cfg), newFlowRuns(cfg), newFlowEnable(cfg, true), newFlowEnable(cfg, false), newFlowRm(cfg))
 	return cmd
 }
 
