@@ -11,7 +11,7 @@ import (
 // draft is a flow as a model or an editor might leave it: generic ids,
 // no positions, a question without an exit and a choice option that
 // leads nowhere, no trigger.
-func draft() *dsl.Flow {
+func finishDraft() *dsl.Flow {
 	return &dsl.Flow{ID: "t", Name: "T", Nodes: []dsl.Node{
 		{ID: "n1", Type: dsl.KindMessage, Data: dsl.NodeData{Label: "Accueil", Parameters: map[string]any{"text": "Bonjour"}}},
 		{ID: "n2", Type: dsl.KindChoice, Data: dsl.NodeData{Label: "Quel service ?", Parameters: map[string]any{
@@ -28,7 +28,7 @@ func draft() *dsl.Flow {
 }
 
 func TestFinishDraft(t *testing.T) {
-	f := draft()
+	f := finishDraft()
 	if err := generate.Finish(f, generate.FinishOptions{Lang: "fr", Keywords: []string{"rendez-vous", "réserver"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestFinishDraft(t *testing.T) {
 
 // Finish of a finished flow changes nothing, the examples included.
 func TestFinishIdempotent(t *testing.T) {
-	flows := []*dsl.Flow{draft()}
+	flows := []*dsl.Flow{finishDraft()}
 	for _, path := range []string{"../../examples/salon/flows/prise-de-rendez-vous.json", "../../examples/salon/flows/relance.json",
 		"../../examples/support/flows/lead-qualification.yaml", "../../examples/support/flows/support-triage.json"} {
 		f, err := dsl.Load(path, dsl.Options{})
