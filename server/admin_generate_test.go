@@ -7,7 +7,6 @@ import (
 
 	"github.com/causerie/causerie/agent/agenttest"
 	"github.com/causerie/causerie/dsl"
-	"github.com/causerie/causerie/dsl/generate"
 	"github.com/causerie/causerie/server"
 	"github.com/causerie/causerie/store"
 )
@@ -26,8 +25,7 @@ const generatedFlow = `{"id": "rappel", "name": "Rappel", "triggers": [{"keyword
 // another branch, is a no-op here.)
 func TestAdminGenerateFlow(t *testing.T) {
 	eachStore(t, func(t *testing.T, s store.Store) {
-		noFinish := func(*dsl.Flow, generate.FinishOptions) error { return nil }
-		h := newHarness(t, s, harnessOptions{server: server.Options{FinishFlow: noFinish}},
+		h := newHarness(t, s, harnessOptions{},
 			agenttest.Step{Reply: strings.Replace(generatedFlow, "TEAM", "Équipe Fantôme", 1)},
 			agenttest.Step{Reply: strings.Replace(generatedFlow, "TEAM", "Équipe des Ventes", 1)},
 		)

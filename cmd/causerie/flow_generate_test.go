@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/causerie/causerie/agent/agenttest"
-	"github.com/causerie/causerie/dsl"
-	"github.com/causerie/causerie/dsl/generate"
 )
 
 // generatedFlow is a valid flow of the salon, as the scripted model
@@ -21,18 +19,10 @@ const generatedFlow = `{"id": "rappel", "name": "Rappel", "triggers": [{"keyword
  "edges": [{"id": "e1", "source": "ask_phone", "target": "human"}, {"id": "e2", "source": "ask_phone", "sourceHandle": "error", "target": "done"},
   {"id": "e3", "source": "human", "target": "done"}, {"id": "e4", "source": "human", "sourceHandle": "error", "target": "done"}]}`
 
-// Finish is implemented on another branch: these tests use a no-op.
-func noFinish(t *testing.T) {
-	old := generateFinish
-	generateFinish = func(*dsl.Flow, generate.FinishOptions) error { return nil }
-	t.Cleanup(func() { generateFinish = old })
-}
-
 // flow generate writes a file that flow validate and flow apply accept,
 // after a repair of an unknown team; --apply applies it; --edit shows a
 // diff; a draft that stays wrong is kept in a file.
 func TestFlowGenerate(t *testing.T) {
-	noFinish(t)
 	srv := agenttest.New(t,
 		agenttest.Step{Reply: strings.Replace(generatedFlow, "%s", "Équipe Fantôme", 1)},
 		agenttest.Step{Reply: strings.Replace(generatedFlow, "%s", "Équipe des Ventes", 1)},
@@ -78,4 +68,35 @@ func lastUser(r agenttest.Request) string {
 	ms := r.Messages()
 	s, _ := ms[len(ms)-1]["content"].(string)
 	return s
+}
+
+// flow generate --offline turns seed 001's step lists and its Mermaid
+// salon graph into flows that flow validate, flow paths and flow apply
+// accept, with no model configured.
+func TestFlowGenerateOffline(t *testing.T) {
+	t.Setenv("OPENAI_BASE_URL", "")
+	t.Setenv("OPENAI_API_KEY", "")
+	dir := t.TempDir()
+	mustRun(t, "--data-dir", dir, "apply", "-f", "../../examples/salon/workspace.yaml")
+	for _, name := range []string{"rendez-vous.fr.txt", "rendez-vous.en.txt", "salon.mmd"} {
+		desc, err := os.ReadFile(filepath.Join("../../dsl/generate/testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, name+".json")
+		out := mustRun(t, "--data-dir", dir, "flow", "generate", "--offline", string(desc), "-o", file)
+		if !strings.Contains(out, "wrote "+file) {
+			t.Fatalf("%s: %s", name, out)
+		}
+		mustRun(t, "flow", "validate", file)
+		if paths := mustRun(t, "flow", "paths", file); !strings.Contains(paths, "1. trigger → ") {
+			t.Fatalf("%s: paths %s", name, paths)
+		}
+		mustRun(t, "--data-dir", dir, "flow", "apply", file)
+	}
+	// A line it cannot map says where, and points to the model path.
+	_, err := run(t, "--data-dir", dir, "flow", "generate", "--offline", "Déclencheur : « x »\nÉtape 1 : faire le café\n")
+	if err == nil || !strings.Contains(err.Error(), "description:2") {
+		t.Fatalf("unmappable: %v", err)
+	}
 }

@@ -217,8 +217,8 @@ func addExits(f *dsl.Flow, lang string, addEnd func(label, text string) string) 
 }
 
 var (
-	slugRe    = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
-	genericRe = regexp.MustCompile(`^(n|node|step|etape|s)-?[0-9]+$`)
+	slugRe    = regexp.MustCompile(`^[a-z][a-z0-9]*([-_][a-z0-9]+)*$`)
+	genericRe = regexp.MustCompile(`^(n|node|step|etape|s)[-_]?[0-9]+$`)
 )
 
 // readableID reports whether id is kept as it is: a lower-case slug of

@@ -22,10 +22,6 @@ import (
 
 var ctx = context.Background()
 
-// noFinish stands for generate.Finish, implemented on another branch:
-// these tests exercise the repair loop on drafts that need no finishing.
-func noFinish(*dsl.Flow, generate.FinishOptions) error { return nil }
-
 // salon applies the salon's workspace file.
 func salon(t testing.TB, s store.Store) *store.Workspace {
 	t.Helper()
@@ -43,7 +39,7 @@ func salon(t testing.TB, s store.Store) *store.Workspace {
 
 func generator(t testing.TB, srv *agenttest.Server, s store.Store, ws *store.Workspace) *generate.Generator {
 	m := agent.NewOpenAI(agent.OpenAIConfig{BaseURL: srv.URL, APIKey: "sk-test", Model: "scripted", Timeout: 5 * time.Second, MaxRetries: -1})
-	g := &generate.Generator{Model: conversation.FlowGenerator(m), Finish: noFinish, DraftDir: t.TempDir()}
+	g := &generate.Generator{Model: conversation.FlowGenerator(m), DraftDir: t.TempDir()}
 	if s != nil {
 		g.Store, g.WorkspaceID = s, ws.ID
 	}
