@@ -15,7 +15,8 @@ import (
 
 var update = flag.Bool("update", false, "record the example suites' cassettes again, against the scripted model")
 
-var exampleSuites = []string{"../examples/salon/evals/salon.yaml", "../examples/support/evals/support.yaml", "../examples/salon/evals/flows.yaml"}
+var exampleSuites = []string{"../examples/salon/evals/salon.yaml", "../examples/support/evals/support.yaml", "../examples/salon/evals/flows.yaml",
+	"../examples/salon/evals/generation.yaml"}
 
 func call(name, args string) agenttest.ToolCall { return agenttest.Call(name, args) }
 
@@ -76,8 +77,37 @@ func exampleScript() []agenttest.Step {
 		// demo → Qualified
 		calls(call("update_lifecycle_stage", `{"stage":"Qualified"}`)),
 		reply("Great, I've noted your interest: our team will schedule the demo with you."),
+
+		// Generation: the model's draft of a booking flow (Finish adds the
+		// exits and the layout).
+		reply(generationDraft),
 	}
 }
+
+// generationDraft is the flow the scripted model drafts for the salon's
+// generation suite.
+const generationDraft = `{"id": "rendez-vous-coiffure", "name": "Rendez-vous coiffure",
+ "triggers": [{"keywords": ["rendez-vous", "réserver"]}],
+ "nodes": [
+  {"id": "service", "type": "choice", "data": {"label": "Quel service ?", "parameters": {
+    "text": "Quel service souhaitez-vous ?", "options": ["Coupe", "Coloration"], "variable": "service"}}},
+  {"id": "couleur", "type": "question", "data": {"label": "Demander la couleur", "parameters": {
+    "text": "Quelle couleur souhaitez-vous ?", "variable": "couleur"}}},
+  {"id": "date", "type": "question", "data": {"label": "Demander la date", "parameters": {
+    "text": "Quel jour vous conviendrait ? (par exemple 05/12/2026)", "variable": "date", "validation": "date"}}},
+  {"id": "notifier", "type": "action", "data": {"label": "Prévenir l'équipe", "parameters": {
+    "action_type": "send_email", "to": "planning@salon-elegance.fr",
+    "subject": "Nouveau rendez-vous : {{service}} le {{date}}", "body": "{{contact.name}} : {{service}} {{couleur}} le {{date}}."}}},
+  {"id": "confirmer", "type": "end", "data": {"label": "Confirmer", "parameters": {
+    "text": "Merci ! Votre rendez-vous du {{date}} est bien noté."}}}
+ ],
+ "edges": [
+  {"source": "service", "sourceHandle": "Coupe", "target": "date"},
+  {"source": "service", "sourceHandle": "Coloration", "target": "couleur"},
+  {"source": "couleur", "target": "date"},
+  {"source": "date", "target": "notifier"},
+  {"source": "notifier", "target": "confirmer"}
+ ]}`
 
 func loadExamples(t testing.TB) []*evals.Suite {
 	t.Helper()

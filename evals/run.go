@@ -343,6 +343,19 @@ func runTrial(ctx context.Context, r *suiteRun, c *Case, trial int, opts Options
 	if err != nil || len(wss) != 1 {
 		return fail("the template workspace is missing: %v", err)
 	}
+	if c.Generate != nil {
+		tp.setTurn(1)
+		if err := runGenerate(ctx, c.Generate, generationModel(model), st, wss[0].ID, res); err != nil {
+			return fail("%v", err)
+		}
+		if tp.missing != nil {
+			return fail("%v", tp.missing)
+		}
+		if mode == Record && !c.Generate.Offline { // an offline case needs no cassette
+			cas.record(path, r.s.Name, c.Name, trial, tp.recorded)
+		}
+		return res
+	}
 	n, err := loadNames(ctx, st, wss[0])
 	if err != nil {
 		return fail("%v", err)

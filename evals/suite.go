@@ -48,6 +48,10 @@ type Case struct {
 	Turns  []Turn `yaml:"turns"`
 	HTTP   []Stub `yaml:"http,omitempty"`
 	Expect Expect `yaml:"expect"`
+	// Generate makes this a generation case: a flow is generated from a
+	// description and checked, instead of a conversation (see
+	// GenerateCase).
+	Generate *GenerateCase `yaml:"generate,omitempty"`
 }
 
 // Setup is the state before the first turn.
@@ -302,6 +306,10 @@ func (s *Suite) validate(d *source.Decoder) {
 			d.At(p+".name", "case %q is defined twice (also cases[%d]); names must be unique", c.Name, j)
 		}
 		names[c.Name] = i
+		if c.Generate != nil {
+			s.validateGenerate(d, p, &s.Cases[i])
+			continue
+		}
 		if len(c.Turns) == 0 {
 			d.Missing(p+".turns", "a case needs at least one visitor turn")
 		}

@@ -283,6 +283,23 @@ func TestEvalChecksOptionsUpFront(t *testing.T) {
 	}
 }
 
+// The example generation suite replays green from its cassette (and its
+// offline case from none), over trials.
+func TestEvalGenerationSuite(t *testing.T) {
+	t.Setenv("OPENAI_BASE_URL", "")
+	t.Setenv("OPENAI_API_KEY", "")
+	out, err := run(t, "eval", "../../examples/salon/evals/generation.yaml", "--trials", "2")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"✓ liste d'étapes du seed 001, hors ligne", "✓ rendez-vous coupe ou coloration, avec le modèle",
+		"2 cases, 0 failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 // API keys: created with a secret shown once (only its hash is stored),
 // listed without it, revoked once; an agent key names a user of the
 // workspace.
