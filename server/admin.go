@@ -33,6 +33,8 @@ func (s *Server) adminRoutes() []Route {
 		// (source.MaxSize), more than a JSON request's cap.
 		{Method: http.MethodPut, Path: base + "/workspace", Access: Admin, MaxBytes: source.MaxSize, handle: a.applyWorkspace},
 
+		{Method: http.MethodPost, Path: base + "/lint", Access: Admin, MaxBytes: source.MaxSize, handle: a.lint},
+
 		{Method: http.MethodGet, Path: base + "/flows", Access: Admin, handle: a.listFlows},
 		{Method: http.MethodPost, Path: base + "/flows/generate", Access: Admin, handle: a.generateFlow},
 		{Method: http.MethodGet, Path: base + "/flows/:key", Access: Admin, handle: a.getFlow},

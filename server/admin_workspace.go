@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/causerie/causerie/internal/source"
+	"github.com/causerie/causerie/lint"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/workspace"
 )
@@ -48,6 +49,9 @@ type ApplyResult struct {
 	// Dangling lists what a forced apply left pointing at something it
 	// deleted.
 	Dangling []string `json:"dangling"`
+	// Lint is what `causerie lint` finds in the file: applied anyway,
+	// unless ?strict=true refused it.
+	Lint LintResult `json:"lint"`
 	// Refused, in a dry run without force, lists why the apply would be
 	// refused.
 	Refused []UseView `json:"refused,omitempty"`
@@ -93,6 +97,10 @@ func (a *admin) applyWorkspace(c *echo.Context) error {
 	if opts.Force, err = boolQuery(c, "force"); err != nil {
 		return err
 	}
+	strict, err := boolQuery(c, "strict")
+	if err != nil {
+		return err
+	}
 	data, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		return err
@@ -108,6 +116,17 @@ func (a *admin) applyWorkspace(c *echo.Context) error {
 				f.Workspace.Slug, p.ws.Slug), Valid: []string{p.ws.Slug}})
 		fe.Field = "workspace.slug"
 		return badRequest("the file's workspace.slug must be the key's workspace slug", fe)
+	}
+	findings := lint.Workspace(f)
+	if strict && findings.Fails(true) {
+		pr := problem(http.StatusUnprocessableEntity, "lint", "nothing was applied: with ?strict=true, lint errors and warnings refuse the file (%s); "+
+			"fix them, or apply without strict", findings.Summary())
+		for _, fd := range findings {
+			if fd.Severity != lint.Info {
+				pr.Errors = append(pr.Errors, FieldError{Field: fd.Path, Detail: fd.String()})
+			}
+		}
+		return pr
 	}
 	ctx := c.Request().Context()
 	res, err := workspace.Apply(ctx, a.store, f, opts)
@@ -126,7 +145,7 @@ func (a *admin) applyWorkspace(c *echo.Context) error {
 		return err
 	}
 	out := ApplyResult{Workspace: res.Workspace.Slug, DryRun: res.DryRun, Changes: []ChangeView{},
-		Warnings: sourceErrors(res.Warnings), Dangling: res.Dangling}
+		Warnings: sourceErrors(res.Warnings), Dangling: res.Dangling, Lint: lintResult(findings)}
 	for _, ch := range res.Changes {
 		out.Changes = append(out.Changes, ChangeView{Op: ch.Op, Kind: ch.Kind, Name: ch.Name, Text: ch.String()})
 	}

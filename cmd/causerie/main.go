@@ -67,7 +67,7 @@ to use PostgreSQL (with pgvector).`,
 	root.PersistentFlags().StringVarP(&cfg.workspace, "workspace", "w", os.Getenv("CAUSERIE_WORKSPACE"),
 		"slug of the workspace to work on (default: the only one; env CAUSERIE_WORKSPACE)")
 	root.PersistentFlags().BoolVarP(&cfg.quiet, "quiet", "q", false, "no progress bars or notes on stderr")
-	root.AddCommand(newMigrate(cfg), newApply(cfg), newExport(cfg), newChat(cfg), newKB(cfg), newFlow(cfg), newEval(cfg), newConversations(cfg), newKey(cfg), newServe(cfg))
+	root.AddCommand(newMigrate(cfg), newApply(cfg), newExport(cfg), newChat(cfg), newKB(cfg), newFlow(cfg), newEval(cfg), newConversations(cfg), newKey(cfg), newServe(cfg), newLint(cfg))
 	refuseUnknownSubcommands(root)
 	return root
 }
