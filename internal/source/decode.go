@@ -260,6 +260,14 @@ func (d *Decoder) Reported(path string) bool {
 	return false
 }
 
+// File returns the name of the file decoded ("" for a nil Decoder).
+func (d *Decoder) File() string {
+	if d == nil {
+		return ""
+	}
+	return d.file
+}
+
 // Problems returns the problems recorded so far, in the order found.
 func (d *Decoder) Problems() Problems { return d.problems }
 
