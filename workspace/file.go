@@ -27,6 +27,38 @@ type File struct {
 	// ResponseRules answer a keyword with a single reply (seed 001), in
 	// order: the first that matches answers.
 	ResponseRules []ResponseRule `yaml:"response_rules,omitempty"`
+
+	// decoder is the parsed file's (positions of its paths and texts); nil
+	// for a File built in Go.
+	decoder *source.Decoder `yaml:"-"`
+}
+
+// TextPosition returns where the character at byte offset of the text at
+// path (ai_agents[0].instructions) is in the file f was parsed from: the
+// name given to Parse, the line and the column (1-based, the column in
+// characters; see source.Decoder.TextPosition for whitespace and
+// escapes). The path and the offset are those of the file as parsed:
+// after the File is changed in Go, they still refer to the parsed text.
+// ok is false for a File built in Go, a path holding no text and an
+// offset outside the text.
+func (f *File) TextPosition(path string, offset int) (file string, line, col int, ok bool) {
+	if f == nil || f.decoder == nil {
+		return "", 0, 0, false
+	}
+	if line, col, ok = f.decoder.TextPosition(path, offset); !ok {
+		return "", 0, 0, false
+	}
+	return f.decoder.File(), line, col, true
+}
+
+// Locate returns p with the file and the position of its path (or of its
+// nearest parent) in the file f was parsed from; p unchanged for a File
+// built in Go.
+func (f *File) Locate(p source.Problem) source.Problem {
+	if f == nil {
+		return p
+	}
+	return f.decoder.Locate(p)
 }
 
 // Header names the workspace and holds its settings.

@@ -39,6 +39,7 @@ func Parse(name string, data []byte) (*File, error) {
 		return nil, err
 	}
 	f.Warnings = d.warnings(&f)
+	f.decoder = d.Decoder
 	return &f, nil
 }
 

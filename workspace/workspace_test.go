@@ -247,6 +247,11 @@ func export(t *testing.T, q store.Queries, slug string) []byte {
 	return data
 }
 
+// ignoreDecoder leaves out of comparisons what a parsed File keeps of its
+// source file (the positions TextPosition and Locate give): the file and
+// its export are the same workspace written differently.
+var ignoreDecoder = cmpopts.IgnoreUnexported(workspace.File{})
+
 // normalise orders what the store keeps unordered, and fills defaults,
 // so a file compares equal to its export.
 func normalise(f *workspace.File) *workspace.File {
@@ -291,7 +296,7 @@ func TestApplyExportRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("export does not parse: %v\n%s", err, first)
 			}
-			if d := cmp.Diff(normalise(f), normalise(back), cmpopts.EquateEmpty()); d != "" {
+			if d := cmp.Diff(normalise(f), normalise(back), cmpopts.EquateEmpty(), ignoreDecoder); d != "" {
 				t.Errorf("%s: export differs from the file (-file +export):\n%s", path, d)
 			}
 			res, err = workspace.Apply(ctx, s, back, workspace.ApplyOptions{})
@@ -354,7 +359,7 @@ func TestApplyUpdatesAndDeletes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := cmp.Diff(normalise(g), normalise(back), cmpopts.EquateEmpty()); d != "" {
+		if d := cmp.Diff(normalise(g), normalise(back), cmpopts.EquateEmpty(), ignoreDecoder); d != "" {
 			t.Errorf("export after update (-file +export):\n%s", d)
 		}
 		// Updating a team keeps its identity and round-robin cursor.
@@ -452,5 +457,62 @@ func TestInvalidAllowListEntries(t *testing.T) {
 		if !strings.HasPrefix(ps[i].String(), w) {
 			t.Errorf("problem %d = %s\nwant %s…", i, ps[i], w)
 		}
+	}
+}
+
+// A parsed file places a word of an AI agent's instructions at its line
+// and column; a File built in Go places nothing.
+func TestTextPosition(t *testing.T) {
+	t.Parallel()
+	src := "workspace:\n  slug: salon\n  name: Salon\nteams:\n  - name: Équipe des Ventes\n    members: []\n" +
+		"ai_agents:\n  - name: A\n    instructions: |\n      Tu es l'assistante.\n      Réponds en français.\n" +
+		"      - Si le contact demande des prix, assigne à @Équipe des Ventes.\n"
+	f, err := workspace.Parse("salon.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const path = "ai_agents[0].instructions"
+	off := strings.Index(f.AIAgents[0].Instructions, "@Équipe")
+	file, line, col, ok := f.TextPosition(path, off)
+	if file != "salon.yaml" || line != 12 || col != 51 || !ok {
+		t.Errorf("TextPosition(%s, %d) = %s:%d:%d %t, want salon.yaml:12:51", path, off, file, line, col, ok)
+	}
+	if _, _, _, ok := f.TextPosition(path, len(f.AIAgents[0].Instructions)); ok {
+		t.Error("offset past the text: ok")
+	}
+	if _, _, _, ok := f.TextPosition("ai_agents[1].instructions", 0); ok {
+		t.Error("no such agent: ok")
+	}
+	// A copy places as the original does.
+	g := *f
+	if file, line, col, _ := g.TextPosition("teams[0].name", 0); file != "salon.yaml" || line != 5 || col != 11 {
+		t.Errorf("copy: teams[0].name at %s:%d:%d, want salon.yaml:5:11", file, line, col)
+	}
+	p := f.Locate(source.Problem{Path: "ai_agents[0].name", Message: "m"})
+	if p.File != "salon.yaml" || p.Line != 8 || p.Column != 11 {
+		t.Errorf("Locate = %v, want salon.yaml:8:11", p)
+	}
+
+	built := &workspace.File{AIAgents: []workspace.AIAgent{{Name: "A", Instructions: "@Équipe"}}}
+	if file, line, col, ok := built.TextPosition(path, 0); ok || file != "" || line != 0 || col != 0 {
+		t.Errorf("built in Go: TextPosition = %s:%d:%d %t", file, line, col, ok)
+	}
+	q := source.Problem{Path: path, Message: "m"}
+	if got := built.Locate(q); !cmp.Equal(got, q) {
+		t.Errorf("built in Go: Locate = %v, want %v", got, q)
+	}
+
+	// What the File keeps of its source is neither a key of the file nor
+	// written back.
+	ps := problems(t, "workspace:\n  slug: salon\n  name: Salon\ndecoder: x\n")
+	if len(ps) != 1 || !strings.Contains(ps[0].Message, `unknown key "decoder"`) || slices.Contains(ps[0].Valid, "decoder") {
+		t.Errorf("a decoder key: %v", ps)
+	}
+	data, err := workspace.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "decoder") {
+		t.Errorf("Marshal writes the decoder:\n%s", data)
 	}
 }

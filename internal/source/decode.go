@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/lexer"
@@ -52,6 +53,14 @@ type Decoder struct {
 	// "missing" problem there would repeat what was already said.
 	suggested map[string]bool
 	broken    map[string]bool
+	// src is the file and texts the texts decoded, by path, for
+	// TextPosition, which builds on demand (under mu) where the lines of
+	// src start and the positions of each text asked.
+	src    string
+	texts  map[string]text
+	mu     sync.Mutex
+	lines  []int
+	tables map[string][]pos
 }
 
 // Decode decodes data, the file named file, into v, a pointer to a struct
@@ -101,6 +110,7 @@ func (d *Decoder) parse(data []byte) (ast.Node, error) {
 		return fatal(Problem{Message: strings.TrimSuffix("the file is empty; "+d.opts.Empty, "; ")})
 	}
 	d.pos = map[string]pos{}
+	d.src = string(data)
 	if d.json {
 		if p, bad := jsonSyntax(data, d.opts.Kind); bad {
 			return fatal(p)
@@ -114,7 +124,7 @@ func (d *Decoder) parse(data []byte) (ast.Node, error) {
 		}
 		return root, nil
 	}
-	tokens := lexer.Tokenize(string(data))
+	tokens := lexer.Tokenize(d.src)
 	if tk := tooDeep(tokens); tk != nil {
 		return fatal(Problem{Line: tk.Position.Line, Column: tk.Position.Column, Message: deepMessage})
 	}
@@ -248,6 +258,14 @@ func (d *Decoder) Reported(path string) bool {
 		q = q[:i]
 	}
 	return false
+}
+
+// File returns the name of the file decoded ("" for a nil Decoder).
+func (d *Decoder) File() string {
+	if d == nil {
+		return ""
+	}
+	return d.file
 }
 
 // Problems returns the problems recorded so far, in the order found.

@@ -10,6 +10,8 @@
 // instead of stopping at the first. It records where every field path
 // is, so that the semantic checks of each package (workspace, dsl,
 // evals) report their own problems at the right place with At and
-// Missing. The package lives under internal because only this module's
-// file formats use it.
+// Missing. It keeps the texts it decoded and the file, so that
+// TextPosition places any character of a text — a word inside a block of
+// instructions — at its own line and column. The package lives under
+// internal because only this module's file formats use it.
 package source

@@ -2,6 +2,7 @@ package source_test
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/causerie/causerie/internal/source"
 )
@@ -42,4 +43,33 @@ func ExampleDecode() {
 	// teams.yaml:3:5: teams[0].membres: unknown key "membres" (did you mean "members"?) (valid: name, members)
 	// teams.yaml:4:11: teams[1].name: a team needs a name
 	// teams.yaml:5:14: teams[1].members: expected a list of texts, got the text "marie@salon.fr"
+}
+
+// A word found in a decoded text is pointed at in the file: here inside
+// a literal block, on the line and at the column of its "@" (columns in
+// characters: the "à" before it is one).
+func ExampleDecoder_TextPosition() {
+	var file struct {
+		Agents []struct {
+			Name         string `yaml:"name"`
+			Instructions string `yaml:"instructions"`
+		} `yaml:"ai_agents"`
+	}
+	src := []byte(`ai_agents:
+  - name: A
+    instructions: |
+      Tu es l'assistante.
+      - Si le contact demande des prix, assigne à @Équipe des Ventes.
+`)
+	d, err := source.Decode("workspace.yaml", src, &file, source.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	text := file.Agents[0].Instructions
+	offset := strings.Index(text, "@Équipe")
+	line, col, ok := d.TextPosition("ai_agents[0].instructions", offset)
+	fmt.Println(line, col, ok)
+	// Output:
+	// 5 51 true
 }

@@ -26,7 +26,9 @@ type fuzzDoc struct {
 }
 
 // FuzzDecode feeds arbitrary bytes to Decode, as JSON and as YAML: it
-// must not panic, and a problem that stops it comes alone.
+// must not panic, a problem that stops it comes alone, and every offset
+// of every text decoded has a position (TextPosition) within the file,
+// never before the previous offset's.
 func FuzzDecode(f *testing.F) {
 	for _, pattern := range []string{"../../examples/*/*.yaml", "../../examples/*/flows/*", "../../examples/*/evals/*.yaml", "../../dsl/testdata/*.json"} {
 		paths, _ := filepath.Glob(pattern)
@@ -40,6 +42,8 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add([]byte(`{"name": 1, "n": 1e3, "small": 300, "list": [{"next": {"any": [1, {"a": null}]}}], "args": {"x": 1E400}}`))
 	f.Add([]byte("name: &a x\nlist:\n  - *a\n  - <<: {n: 1}\nany: !!str 10\nlabels: [a, {name: b}]\nmap: {k: [v]}\n"))
+	f.Add([]byte("name: |2\r\n    é\r\n  @x\r\nlist:\n  - name: >-\n      a\n\n      b\n  - name: 'l''é'\nargs: {m: \"\\u00e9\\\"\\\n  x\"}\n"))
+	f.Add([]byte(`{"name": "\ud83d\ude00 \ud83d \u00e9\"\\\/", "args": {"m": ["\n\t@x"]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, name := range []string{"fuzz.json", "fuzz.yaml"} {
 			for _, atKeys := range []bool{false, true} {
@@ -64,6 +68,11 @@ func FuzzDecode(f *testing.F) {
 					}
 				}
 				_ = ps.Error()
+				// Every text decoded has a position for each of its
+				// bytes, within the file.
+				for _, path := range source.TextPaths(d) {
+					checkPositions(t, d, path, string(data), name == "fuzz.json")
+				}
 			}
 		}
 	})

@@ -175,6 +175,7 @@ func (d *Decoder) decode(n ast.Node, path string, v reflect.Value, depth int) {
 			return
 		}
 		v.SetString(s)
+		d.record(n, path, s)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		x, ok := d.number(n)
 		if !ok || x != math.Trunc(x) || x < math.MinInt64 || x >= math.MaxInt64 || v.OverflowInt(int64(x)) {
@@ -351,6 +352,7 @@ func (d *Decoder) anyValue(n ast.Node, path string, depth int, record bool) any 
 		return f
 	}
 	if s, ok := d.text(n); ok {
+		d.record(n, path, s)
 		return s
 	}
 	d.broken[path] = true
