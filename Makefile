@@ -42,6 +42,8 @@ test:
 	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime 6000x -fuzzminimizetime 100x ./dsl
 	# The one decoder of the files users write: no panic on any input.
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 3000x -fuzzminimizetime 100x ./internal/source
+	# The linter on any draft: no panic, offsets that hold the words.
+	$(GO) test -run '^$$' -fuzz '^FuzzInstructions$$' -fuzztime 3000x -fuzzminimizetime 100x ./lint
 	missing=0
 	for backend in sqlite postgres; do
 		if [[ -f "$$conf/$$backend" ]]; then cat "$$conf/$$backend"; else
@@ -75,7 +77,7 @@ lint:
 fuzz:
 	@failed=0
 	for target in internal/source:FuzzDecode workspace:FuzzWorkspace evals:FuzzSuite dsl:FuzzParse \
-		dsl:FuzzValidate dsl:FuzzExpression tools:FuzzTemplate; do
+		dsl:FuzzValidate dsl:FuzzExpression tools:FuzzTemplate lint:FuzzInstructions; do
 		pkg=$${target%%:*}; name=$${target##*:}
 		log=$$(mktemp)
 		if $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime '$(FUZZTIME)' -fuzzminimizetime 200x ./$$pkg > "$$log" 2>&1; then status=ok; else status=FAILED; failed=1; fi

@@ -139,3 +139,14 @@ func (f *Flow) JSON() []byte {
 	}
 	return b
 }
+
+// TextPosition returns the file, line and column of byte offset of the
+// text at path (nodes[2].data.parameters.text), for tools that point
+// inside a text; false for a flow built in Go.
+func (f *Flow) TextPosition(path string, offset int) (file string, line, col int, ok bool) {
+	if f.src == nil {
+		return "", 0, 0, false
+	}
+	line, col, ok = f.src.TextPosition(path, offset)
+	return f.src.File(), line, col, ok
+}

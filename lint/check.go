@@ -35,6 +35,9 @@ type checker struct {
 	// targets are the assignees read after each assignment, by the
 	// mention's end.
 	targets map[int][]*entity
+	// at places a byte of the text in its file when the text is not the
+	// workspace file's (a flow's); nil: the linter's position.
+	at func(off int) (string, int, int)
 }
 
 func (l *linter) checker(s, path, subject string) *checker {
@@ -48,7 +51,11 @@ func (c *checker) add(kind Kind, start, end int, msg, fix string, suggestions []
 	f := Finding{Kind: kind, Severity: info.Severity, Path: c.path, Subject: c.subject,
 		Start: c.t.back[start], End: c.t.back[end], Words: c.t.words(start, end),
 		Message: msg, Fix: fix, Suggestions: suggestions}
-	f.File, f.Line, f.Column = c.l.position(c.path, f.Start)
+	if c.at != nil {
+		f.File, f.Line, f.Column = c.at(f.Start)
+	} else {
+		f.File, f.Line, f.Column = c.l.position(c.path, f.Start)
+	}
 	c.l.out = append(c.l.out, f)
 }
 
@@ -75,7 +82,7 @@ func (c *checker) unknown(kind Kind, cand candidate, what string, list []entity)
 	c.reported[cand.start] = true
 	words := strings.TrimSpace(c.t.words(cand.start, cand.end))
 	sugg := nearest(words, list)
-	msg := fmt.Sprintf("no %s is named %q", what, words)
+	msg := fmt.Sprintf("no %s is named %q", what, strings.TrimPrefix(words, "@"))
 	fix := fmt.Sprintf("write the exact name of an existing %s", what)
 	if len(list) == 0 {
 		fix = fmt.Sprintf("the workspace has no %s: declare it first, or remove the instruction", what)
@@ -105,21 +112,7 @@ func (c *checker) reference(i int, kind Kind, what string, list []entity) (candi
 // fields, variables, stages, closing notes and tags.
 func (c *checker) references() {
 	t, cat := c.t, c.l.cat
-	// @mentions: a team, a user or an AI agent, exactly.
-	for i := 0; i < len(t.fold); i++ {
-		if t.fold[i] != '@' || (i > 0 && isWordRune(t.fold[i-1:])) || (i > 0 && strings.ContainsRune("._-", rune(t.fold[i-1]))) {
-			continue
-		}
-		if i+1 >= len(t.fold) || !isWordRune(t.fold[i+1:]) {
-			continue
-		}
-		cand, ok := t.nameAt(i+1, cat.assignees())
-		if !ok || cand.known != nil {
-			continue
-		}
-		cand.start = i
-		c.unknown(UnknownMention, cand, "team, user or AI agent", cat.assignees())
-	}
+	c.atMentions()
 	c.variables()
 	for _, m := range fieldCue.FindAllStringIndex(t.fold, -1) {
 		if t.inQuotes(m[0]) {
@@ -159,6 +152,25 @@ func (c *checker) references() {
 		if !t.inQuotes(m[0]) {
 			c.reference(m[1], UnknownTag, "tag", cat.tags)
 		}
+	}
+}
+
+// atMentions checks @mentions: a team, a user or an AI agent, exactly.
+func (c *checker) atMentions() {
+	t, cat := c.t, c.l.cat
+	for i := 0; i < len(t.fold); i++ {
+		if t.fold[i] != '@' || (i > 0 && isWordRune(t.fold[i-1:])) || (i > 0 && strings.ContainsRune("._-", rune(t.fold[i-1]))) {
+			continue
+		}
+		if i+1 >= len(t.fold) || !isWordRune(t.fold[i+1:]) {
+			continue
+		}
+		cand, ok := t.nameAt(i+1, cat.assignees())
+		if !ok || cand.known != nil {
+			continue
+		}
+		cand.start = i
+		c.unknown(UnknownMention, cand, "team, user or AI agent", cat.assignees())
 	}
 }
 

@@ -68,7 +68,11 @@ func (f Finding) String() string {
 		}
 		b.WriteString(": ")
 	} else if f.Path != "" {
-		b.WriteString(f.Path + ": ")
+		b.WriteString(f.Path)
+		if f.Line > 0 {
+			fmt.Fprintf(&b, ":%d:%d", f.Line, f.Column)
+		}
+		b.WriteString(": ")
 	}
 	fmt.Fprintf(&b, "%s %s: ", f.Severity, f.Kind)
 	if f.Words != "" {

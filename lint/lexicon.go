@@ -49,7 +49,7 @@ var (
 	// assignTo follows an assignment to its target.
 	assignTo = regexp.MustCompile(`^(?:\s+(?:la\s+conversation|the\s+conversation|the\s+chat|it|them|-la|-le|le\s+contact))?\s*(?:a\s+l'|a\s+la\s+|a\s+|au\s+|aux\s+|to\s+the\s+|to\s+|vers\s+|with\s+the\s+|with\s+|l'|la\s+)`)
 	// targetKind is the word that says what the target is.
-	targetKind = regexp.MustCompile(`^(?:(equipe|team)|(agent\s+ia|ai\s+agent)|(utilisateur|user|agent|conseill\w+|membre|member))\s+`)
+	targetKind   = regexp.MustCompile(`^(?:(equipe|team)|(agent\s+ia|ai\s+agent)|(utilisateur|user|agent|conseill\w+|membre|member))\s+`)
 	roundRobinRe = regexp.MustCompile(`\bround[\s-]?robin\b|\ba\s+tour\s+de\s+role\b|\ben\s+rotation\b|\brotation\b`)
 	// branchRe starts another branch of a scenario: what follows is
 	// another condition's action, not a contradiction.

@@ -2,9 +2,11 @@ package lint
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
+	"github.com/causerie/causerie/dsl"
 	"github.com/causerie/causerie/internal/source"
 	"github.com/causerie/causerie/tools"
 	"github.com/causerie/causerie/workspace"
@@ -57,6 +59,45 @@ func Workspace(f *workspace.File) Findings {
 	for i, r := range f.ResponseRules {
 		c := l.checker(r.Reply, fmt.Sprintf("response_rules[%d].reply", i), fmt.Sprintf("response rule %q", r.Name))
 		c.references()
+	}
+	l.out.sort()
+	return l.out
+}
+
+// Flows lints the texts of flows that name entities of the workspace f:
+// an @mention in a message, a question or an AI reply's prompt must name a
+// team, a user or an AI agent. (What a flow's actions name, and its
+// $contact variables, are checked by `flow validate` against the
+// workspace.)
+func Flows(f *workspace.File, flows ...*dsl.Flow) Findings {
+	l := &linter{f: f, cat: catalogueOf(f)}
+	for _, fl := range flows {
+		for i, n := range fl.Nodes {
+			var walk func(path string, v any)
+			walk = func(path string, v any) {
+				switch x := v.(type) {
+				case string:
+					c := l.checker(x, path, fmt.Sprintf("flow %q: node %q", fl.ID, n.ID))
+					c.at = func(off int) (string, int, int) {
+						if file, line, col, ok := fl.TextPosition(path, off); ok {
+							return file, line, col
+						}
+						return "", 0, 0
+					}
+					c.atMentions()
+				case map[string]any:
+					keys := slices.Sorted(maps.Keys(x))
+					for _, k := range keys {
+						walk(path+"."+k, x[k])
+					}
+				case []any:
+					for j, e := range x {
+						walk(fmt.Sprintf("%s[%d]", path, j), e)
+					}
+				}
+			}
+			walk(fmt.Sprintf("nodes[%d].data.parameters", i), n.Data.Parameters)
+		}
 	}
 	l.out.sort()
 	return l.out

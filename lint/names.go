@@ -83,10 +83,18 @@ func namesOf(list []entity) []string {
 	return out
 }
 
-// nearest returns the three names of list closest to s.
+// nearest returns the names of list closest to s: the closest one, and
+// up to two more that are about as close (not every name of the list).
 func nearest(s string, list []entity) []string {
-	n := suggest.Nearest(s, namesOf(list))
-	return n[:min(3, len(n))]
+	s = strings.TrimPrefix(s, "@")
+	var out []string
+	for i, n := range suggest.Nearest(s, namesOf(list)) {
+		if i >= 3 || (i > 0 && levenshtein.ComputeDistance(suggest.Fold(s), suggest.Fold(n)) > max(2, len(s)/3)) {
+			break
+		}
+		out = append(out, n)
+	}
+	return out
 }
 
 // longest returns the longest name of list written at byte i of the
@@ -174,6 +182,9 @@ func (t *text) nameAt(i int, list []entity) (candidate, bool) {
 			}
 			j = k + 1
 			continue
+		}
+		if words > 0 && !t.looksLikeName(j, j+len(w)) {
+			break // a name goes on with capitalised words only: "@Marie Dubois", not "@Marie vous"
 		}
 		end = j + len(w)
 		words++

@@ -136,7 +136,7 @@ var (
 	// A sentence ends at . ! ? followed by a space and a capital or a
 	// digit-free word start; "status.json" and "35 €." inside a line do
 	// not end one unless followed by a space.
-	sentenceEndRe = regexp.MustCompile(`[.!?…]+\s+`)
+	sentenceEndRe    = regexp.MustCompile(`[.!?…]+\s+`)
 	conditionStartRe = regexp.MustCompile(`^(?:si|s'il|s'ils|if|when|whenever|lorsque|lorsqu'|quand|une fois|once|des que|as soon as|sinon|otherwise|else|en cas|in case|pour (?:les|toute|tout)|for (?:any|every|all))\b`)
 )
 

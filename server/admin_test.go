@@ -133,8 +133,8 @@ func TestAdminNeedsAnAdminKey(t *testing.T) {
 			}
 			wantProblem(t, h.do(request{method: r.Method, path: path}), http.StatusUnauthorized, "")
 		}
-		if n != 22 {
-			t.Errorf("%d admin routes, want 22", n)
+		if n != 23 {
+			t.Errorf("%d admin routes, want 23", n)
 		}
 	})
 }
