@@ -89,6 +89,20 @@ type turn struct {
 	passages []tools.Passage
 	// saidBefore is set once the "message before searching" was sent.
 	saidBefore bool
+	// contact is the contact as the turn's last successful action left
+	// it; nil when an action may have changed it otherwise (read it).
+	contact *store.Contact
+}
+
+// contactOnly reports whether every call is of an action that touches
+// only the contact (tools.Action.ContactOnly).
+func contactOnly(cat *tools.Catalogue, calls []ToolCall) bool {
+	for _, c := range calls {
+		if a := cat.Action(c.Name); a == nil || !a.ContactOnly {
+			return false
+		}
+	}
+	return true
 }
 
 func (t *turn) run(ctx context.Context) error {
@@ -111,7 +125,9 @@ func (t *turn) run(ctx context.Context) error {
 			return t.fallback(ctx, "turn.too_many_tool_rounds", fmt.Sprintf("the model asked for tools in more than %d rounds", t.a.opts.MaxToolRounds))
 		}
 		if round > 0 { // the actions may have changed the contact
-			if contact, err = t.a.store.GetContact(ctx, t.ws.ID, t.conv.ContactID); err != nil {
+			if t.contact != nil {
+				contact = t.contact // as the last of them left it
+			} else if contact, err = t.a.store.GetContact(ctx, t.ws.ID, t.conv.ContactID); err != nil {
 				return err
 			}
 		}
@@ -146,7 +162,7 @@ func (t *turn) run(ctx context.Context) error {
 				// silence.
 				return t.fallback(ctx, "model.empty_reply", "the model answered with neither text nor a tool call")
 			}
-			return t.reply(ctx, resp, streamed)
+			return t.reply(ctx, resp, streamed, contact)
 		}
 		// Text that precedes tool calls in the same answer was shown: it is
 		// stored before the actions run, as the visitor saw it.
@@ -162,14 +178,20 @@ func (t *turn) run(ctx context.Context) error {
 			msgs = append(msgs, Message{Role: RoleTool, ToolCallID: call.ID, Content: t.runTool(ctx, call, resp.ID)})
 		}
 		// Seed 002: once the conversation is a human's, a team's, nobody's
-		// or another AI agent's, this AI agent sends nothing more.
-		conv, err := t.a.store.GetConversation(ctx, t.ws.ID, t.conv.ID)
-		if err != nil {
-			return err
-		}
-		t.conv = conv
-		if !t.handles(conv) {
-			return nil
+		// or another AI agent's, this AI agent sends nothing more. Actions
+		// that touch only the contact cannot have changed that (nor the
+		// contact but as they reported it); after any other, both are read
+		// again.
+		if !contactOnly(t.a.tools, resp.ToolCalls) {
+			t.contact = nil
+			conv, err := t.a.store.GetConversation(ctx, t.ws.ID, t.conv.ID)
+			if err != nil {
+				return err
+			}
+			t.conv = conv
+			if !t.handles(conv) {
+				return nil
+			}
 		}
 	}
 }
@@ -198,7 +220,8 @@ func (t *turn) runTool(ctx context.Context, call ToolCall, modelCallID string) s
 		}
 	}
 	res, err := t.a.tools.Execute(ctx, tools.Call{
-		WorkspaceID: t.ws.ID, ConversationID: t.conv.ID, Action: call.Name, Args: json.RawMessage(call.Arguments),
+		WorkspaceID: t.ws.ID, ConversationID: t.conv.ID, ContactID: t.conv.ContactID, Contacted: func(c *store.Contact) { t.contact = c },
+		Action: call.Name, Args: json.RawMessage(call.Arguments),
 		Actor: "ai_agent:" + t.agent.ID, ToolCallID: call.ID, Key: tools.IdempotencyKey(t.conv.ID, t.seq, index),
 		Enabled: t.agent.Actions, KnowledgeBaseIDs: append([]string{}, t.agent.KnowledgeBaseIDs...),
 	})
@@ -238,7 +261,7 @@ func canonicalJSON(s string) string {
 // streamed was seen: it is stored even when the conversation was
 // reassigned meanwhile (with an event saying so); one that was not is
 // dropped then.
-func (t *turn) reply(ctx context.Context, resp *Response, streamed bool) error {
+func (t *turn) reply(ctx context.Context, resp *Response, streamed bool, contact *store.Contact) error {
 	text := strings.TrimSpace(resp.Content)
 	conv, err := t.a.store.GetConversation(ctx, t.ws.ID, t.conv.ID)
 	if err != nil {
@@ -253,9 +276,10 @@ func (t *turn) reply(ctx context.Context, resp *Response, streamed bool) error {
 			return err
 		}
 	}
-	contact, err := t.a.store.GetContact(ctx, t.ws.ID, conv.ContactID)
-	if err != nil {
-		return err
+	if conv.ContactID != contact.ID { // the conversation moved to another contact meanwhile
+		if contact, err = t.a.store.GetContact(ctx, t.ws.ID, conv.ContactID); err != nil {
+			return err
+		}
 	}
 	return t.store(ctx, renderReply(text, replyVars(contact)), meta)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/causerie/causerie/agent"
 	"github.com/causerie/causerie/dsl"
 	"github.com/causerie/causerie/store"
+	"github.com/causerie/causerie/store/snapshot"
 	"github.com/causerie/causerie/tools"
 )
 
@@ -79,10 +80,14 @@ func (r *Runtime) Handle(ctx context.Context, in Inbound) (*Outcome, error) {
 	text, terr := r.transcribe(ctx, in)
 	text = normalizeText(text) // a transcription is visitor text too
 	holder := r.holder + "/" + store.NewID("turn")
+	ctx = snapshot.Track(ctx)
 	visitor, conv, locked, err := r.storeVisitorMessage(ctx, in, text, audio, terr, holder)
 	if err != nil {
 		return nil, err
 	}
+	// The conversation was read with the workspace's version: the turn
+	// reads the workspace's entities from the snapshot of that version.
+	snapshot.Saw(ctx, in.WorkspaceID, conv.WorkspaceVersion)
 	out.Visitor = visitor
 	if in.OnStored != nil {
 		in.OnStored(visitor)
@@ -113,13 +118,14 @@ func (r *Runtime) Handle(ctx context.Context, in Inbound) (*Outcome, error) {
 // holds, to the handlers in order, and records that its turn ended.
 func (r *Runtime) handleStored(ctx context.Context, m *message) error {
 	var err error
+	ctx = snapshot.Track(ctx)
 	ws, conv := m.visitor.WorkspaceID, m.visitor.ConversationID
 	if m.conv == nil {
 		if m.conv, err = r.store.GetConversation(ctx, ws, conv); err != nil {
 			return err
 		}
 	}
-	if m.ws, err = r.store.GetWorkspace(ctx, ws); err != nil {
+	if m.ws, err = r.snap.GetWorkspace(ctx, ws); err != nil {
 		return err
 	}
 	for _, h := range r.handlers() {
@@ -212,7 +218,7 @@ func (r *Runtime) assignee(ctx context.Context, m *message) (bool, error) {
 		m.out.Waiting = true
 		return true, nil
 	}
-	ag, err := r.store.GetAIAgent(ctx, m.ws.ID, m.conv.Assignee.ID)
+	ag, err := r.snap.GetAIAgent(ctx, m.ws.ID, m.conv.Assignee.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		m.out.Waiting = true // assigned to an AI agent that no longer exists
 		return true, nil

@@ -13,6 +13,7 @@ import (
 	"github.com/causerie/causerie/dsl"
 	"github.com/causerie/causerie/rag"
 	"github.com/causerie/causerie/store"
+	"github.com/causerie/causerie/store/snapshot"
 	"github.com/causerie/causerie/tools"
 )
 
@@ -59,7 +60,10 @@ type Options struct {
 
 // Runtime handles the messages of every conversation of a store.
 type Runtime struct {
-	store  store.Store
+	store store.Store
+	// snap is store with the workspace's entities served from a snapshot
+	// while its version is unchanged: what turns read through.
+	snap   *snapshot.Store
 	opts   Options
 	tools  *tools.Catalogue
 	agent  *agent.Agent
@@ -101,12 +105,13 @@ func New(s store.Store, opts Options) *Runtime {
 	if opts.Embedder != nil {
 		topts.Knowledge = &rag.Searcher{Store: s, Embedder: opts.Embedder}
 	}
-	cat := tools.New(s, topts)
+	snap := snapshot.New(s)
+	cat := tools.New(snap, topts)
 	return &Runtime{
-		store: s, opts: opts, tools: cat, hub: newHub(), holder: newHolder(), live: make(chan string, 1024),
-		agent: agent.New(s, agent.Options{Model: opts.Model, Tools: cat, Knowledge: topts.Knowledge,
+		store: s, snap: snap, opts: opts, tools: cat, hub: newHub(), holder: newHolder(), live: make(chan string, 1024),
+		agent: agent.New(snap, agent.Options{Model: opts.Model, Tools: cat, Knowledge: topts.Knowledge,
 			MaxToolRounds: opts.MaxToolRounds, HistoryTokens: opts.HistoryTokens, Now: opts.Now}),
-		router: dsl.NewRouter(s, cat, dsl.RouterOptions{Model: routerModel, ExitWords: opts.ExitWords, Production: opts.Production,
+		router: dsl.NewRouter(snap, cat, dsl.RouterOptions{Model: routerModel, ExitWords: opts.ExitWords, Production: opts.Production,
 			RunIdle: opts.FlowRunIdle}),
 	}
 }

@@ -20,6 +20,10 @@ type Contact struct {
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
+
+	// WorkspaceVersion is the workspace's Version as LockContact read it,
+	// with the contact (0 from the other reads).
+	WorkspaceVersion int64
 }
 
 // ContactFilter narrows ListContacts. Zero fields do not filter.

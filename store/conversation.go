@@ -59,6 +59,10 @@ type Conversation struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ClosedAt  *time.Time
+
+	// WorkspaceVersion is the workspace's Version as LockConversation read
+	// it, with the conversation (0 from the other reads).
+	WorkspaceVersion int64
 }
 
 // ConversationFilter narrows ListConversations. Zero fields do not filter.

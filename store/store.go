@@ -149,6 +149,10 @@ type Queries interface {
 
 	// AppendEvent adds e to the audit log; it sets e.ID and e.CreatedAt.
 	AppendEvent(ctx context.Context, e *Event) error
+	// AppendEvents adds events to the log in one statement, in order (an
+	// action's domain events and its audit event); it sets their ID and
+	// CreatedAt.
+	AppendEvents(ctx context.Context, events ...*Event) error
 	ListEvents(ctx context.Context, workspaceID string, f EventFilter) ([]*Event, error)
 
 	// AcquireTurnLock takes the lease on a conversation's turn for holder

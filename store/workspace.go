@@ -14,6 +14,11 @@ type Workspace struct {
 	Name     string
 	Language string // BCP 47 tag of the conversations, e.g. "fr" or "en"
 	Settings WorkspaceSettings
+	// Version is bumped, in the same transaction, by every change to the
+	// workspace's settings or to what a turn reads of it (users, teams,
+	// AI agents, fields, stages, labels, knowledge bases, flows, rules):
+	// store/snapshot keeps what it loaded while the version is unchanged.
+	Version int64
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -45,6 +45,10 @@ type Action struct {
 	NeedsConversation bool
 	// NeedsContact fails the call early when it has no contact.
 	NeedsContact bool
+	// ContactOnly actions read and lock only the contact: a call that
+	// names its ContactID besides its conversation does not read the
+	// conversation's row (x.Conversation is nil).
+	ContactOnly bool
 	// HumansOnly actions run only for a human (an actor "user:<id>"):
 	// they are not among Names, so no AI agent, flow or rule can use
 	// them (seed 002: the AI agent cannot reopen a conversation).
@@ -66,8 +70,14 @@ type Call struct {
 	// ConversationID is the conversation the action is about, "" if none.
 	ConversationID string
 	// ContactID is the contact when there is no conversation; with a
-	// conversation, its contact is used.
+	// conversation, its contact is used — except by ContactOnly actions,
+	// which use ContactID when it is set (the caller knows the
+	// conversation's contact: an AI agent's turn).
 	ContactID string
+	// Contacted, when set, receives the contact as a successful action
+	// left it, once its transaction committed (so that the caller need not
+	// read it again).
+	Contacted func(*store.Contact)
 	Action    string
 	Args      json.RawMessage
 	// Actor is who asked: "ai_agent:<id>", "flow:<id>", "user:<id>".
@@ -193,7 +203,7 @@ func (x *Exec) Emit(typ string, payload any) {
 	if err != nil {
 		b = []byte(fmt.Sprintf(`{"error":%q}`, err.Error()))
 	}
-	convID := ""
+	convID := x.Call.ConversationID
 	if x.Conversation != nil {
 		convID = x.Conversation.ID
 	}
@@ -332,7 +342,7 @@ func (c *Catalogue) load(ctx context.Context, q store.Queries, x *Exec, a *Actio
 	}
 	x.Workspace, x.Conversation, x.Contact = ws, nil, nil
 	contactID := call.ContactID
-	if call.ConversationID != "" {
+	if call.ConversationID != "" && !(a.ContactOnly && call.ContactID != "") {
 		conv, err := q.LockConversation(ctx, call.WorkspaceID, call.ConversationID)
 		if errors.Is(err, store.ErrNotFound) {
 			r := Failf(CodeNoConversation, nil, "conversation %s does not exist in this workspace", call.ConversationID)
@@ -366,9 +376,6 @@ func (c *Catalogue) load(ctx context.Context, q store.Queries, x *Exec, a *Actio
 	return nil, nil
 }
 
-// errReplayed ends a transaction that found its key already recorded.
-var errReplayed = errors.New("already executed")
-
 func (c *Catalogue) execute(ctx context.Context, a *Action, call *Call, reserved bool) (Result, error) {
 	x := &Exec{Call: call, Q: c.store, Catalogue: c, reserved: reserved}
 	var res Result
@@ -386,17 +393,10 @@ func (c *Catalogue) execute(ctx context.Context, a *Action, call *Call, reserved
 	}
 	if a.Run != nil {
 		err := c.store.InTx(ctx, func(q store.Queries) error {
+			// A call whose key was already recorded is found by the key's
+			// unique index when its record is inserted: the transaction
+			// rolls back and Execute returns the recorded result.
 			x.Q, x.events = q, nil
-			if call.Key != "" && !reserved {
-				prev, err := c.recorded(ctx, q, call)
-				if err != nil {
-					return err
-				}
-				if prev != nil {
-					res = *prev
-					return errReplayed
-				}
-			}
 			early, err := c.load(ctx, q, x, a)
 			if err != nil {
 				return err
@@ -413,8 +413,6 @@ func (c *Catalogue) execute(ctx context.Context, a *Action, call *Call, reserved
 		})
 		x.Q = c.store
 		switch {
-		case errors.Is(err, errReplayed):
-			return res, nil
 		case errors.Is(err, errRollback):
 			x.events = nil
 			return c.finish(ctx, x, res)
@@ -422,11 +420,14 @@ func (c *Catalogue) execute(ctx context.Context, a *Action, call *Call, reserved
 			return Result{}, fmt.Errorf("%s: %w", a.Name, err)
 		}
 	}
+	if res.OK && call.Contacted != nil && x.Contact != nil {
+		call.Contacted(x.Contact)
+	}
 	if a.After != nil && res.OK {
 		x.events = nil
 		res = a.After(ctx, x, res)
 		if err := c.store.InTx(ctx, func(q store.Queries) error {
-			if err := appendEvents(ctx, q, x.events); err != nil {
+			if err := q.AppendEvents(ctx, x.events...); err != nil {
 				return err
 			}
 			return c.saveRun(ctx, q, x, res)
@@ -452,10 +453,7 @@ func (c *Catalogue) finish(ctx context.Context, x *Exec, res Result) (Result, er
 // record appends the execution's domain events and audit event and saves
 // its result under its idempotency key, in q's transaction.
 func (c *Catalogue) record(ctx context.Context, q store.Queries, x *Exec, res Result) error {
-	if err := appendEvents(ctx, q, x.events); err != nil {
-		return err
-	}
-	if err := q.AppendEvent(ctx, c.auditEvent(x.Call, res)); err != nil {
+	if err := q.AppendEvents(ctx, append(x.events, c.auditEvent(x.Call, res))...); err != nil {
 		return err
 	}
 	return c.saveRun(ctx, q, x, res)
@@ -475,15 +473,6 @@ func (c *Catalogue) saveRun(ctx context.Context, q store.Queries, x *Exec, res R
 		return q.UpdateActionRun(ctx, run)
 	}
 	return q.CreateActionRun(ctx, run)
-}
-
-func appendEvents(ctx context.Context, q store.Queries, events []*store.Event) error {
-	for _, e := range events {
-		if err := q.AppendEvent(ctx, e); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // audit records a call rejected before execution (unknown action, invalid

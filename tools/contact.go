@@ -58,6 +58,7 @@ func updateContactFields() *Action {
 			"A null value clears the field.",
 		Args:         fieldArgs{},
 		NeedsContact: true,
+		ContactOnly:  true,
 		Run:          runUpdateContactFields,
 	}
 }
@@ -165,6 +166,7 @@ func updateLifecycleStage() *Action {
 			"(e.g. from \"Nouveau Lead\" to \"Lead Qualifié\").",
 		Args:         stageArgs{},
 		NeedsContact: true,
+		ContactOnly:  true,
 		Run: func(ctx context.Context, x *Exec) Result {
 			var args stageArgs
 			if err := x.Args(&args); err != nil {
@@ -205,6 +207,7 @@ func tagContact() *Action {
 		Description:  "Put one of the workspace's tags on the contact (or take it off with remove: true). Use the tag's exact name.",
 		Args:         tagArgs{},
 		NeedsContact: true,
+		ContactOnly:  true,
 		Run: func(ctx context.Context, x *Exec) Result {
 			var args tagArgs
 			if err := x.Args(&args); err != nil {

@@ -24,7 +24,7 @@ func (d *driver) PrepareChunks(ctx context.Context, dims int) error {
 	if _, ok := d.indexed.Load(dims); ok {
 		return nil
 	}
-	err := d.InTx(ctx, func(c sqlstore.Conn) error { return createChunkIndex(ctx, c.(conn).q, dims) })
+	err := d.InTx(ctx, func(c sqlstore.Conn) error { return createChunkIndex(ctx, sqlstore.Unwrap(c).(conn).q, dims) })
 	if err == nil {
 		d.indexed.Store(dims, true)
 	}
@@ -45,7 +45,7 @@ USING hnsw ((embedding::public.vector(%d)) public.vector_cosine_ops) WHERE dims 
 
 // InsertChunks copies the chunks in with COPY, the fastest way in.
 func (d *driver) InsertChunks(ctx context.Context, c sqlstore.Conn, chunks []*store.Chunk, language string) error {
-	tx, ok := c.(conn).q.(pgx.Tx)
+	tx, ok := sqlstore.Unwrap(c).(conn).q.(pgx.Tx)
 	if !ok {
 		return fmt.Errorf("postgres: chunks are inserted inside a transaction")
 	}

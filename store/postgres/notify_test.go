@@ -285,3 +285,15 @@ func TestListenPingsIdleConnection(t *testing.T) {
 	}
 	l.stop(t)
 }
+
+// TestStreamChannel: AppendStreamEvent's query writes the channel's name
+// out; it must be store.StreamChannel, which Listen listens on.
+func TestStreamChannel(t *testing.T) {
+	q, err := os.ReadFile("queries.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(q), "pg_notify('"+store.StreamChannel+"'") {
+		t.Fatalf("queries.sql does not notify on %q", store.StreamChannel)
+	}
+}

@@ -128,15 +128,9 @@ func (d *driver) IsUniqueViolation(err error) bool {
 	return errors.As(err, &e) && e.Code == "23505"
 }
 
-// notifySQL sends a notification; in a transaction, at its commit.
+// notifySQL sends a notification (AppendStreamEvent sends its own, in
+// its statement).
 const notifySQL = `SELECT pg_notify($1, $2)`
-
-// NotifyTx implements sqlstore.Driver: pg_notify in the transaction, so
-// listeners hear of the event at its commit, and never if it rolls back.
-func (d *driver) NotifyTx(ctx context.Context, c sqlstore.Conn, channel, payload string) error {
-	_, err := c.Exec(ctx, notifySQL, channel, payload)
-	return err
-}
 
 // maxTxAttempts bounds how often InTx runs a transaction that PostgreSQL
 // aborted as a deadlock victim or for a serialization failure.

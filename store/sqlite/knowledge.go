@@ -42,7 +42,7 @@ func vectorBlob(v []float32) []byte {
 func (d *driver) PrepareChunks(context.Context, int) error { return nil }
 
 func (d *driver) InsertChunks(ctx context.Context, c sqlstore.Conn, chunks []*store.Chunk, _ string) error {
-	tc, ok := c.(txConn)
+	tc, ok := sqlstore.Unwrap(c).(txConn)
 	if !ok {
 		return fmt.Errorf("sqlite: chunks are inserted inside a transaction")
 	}

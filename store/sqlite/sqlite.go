@@ -300,9 +300,6 @@ func (d *driver) IsUniqueViolation(err error) bool {
 	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 }
 
-// NotifyTx does nothing: one process serves an SQLite store, and it
-// wakes its own listeners.
-func (d *driver) NotifyTx(context.Context, sqlstore.Conn, string, string) error { return nil }
 
 func (d *driver) InTx(ctx context.Context, fn func(sqlstore.Conn) error) (err error) {
 	if err := d.preparePending(ctx); err != nil {

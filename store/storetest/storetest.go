@@ -25,6 +25,7 @@ type Test struct {
 // Tests is the conformance suite.
 var Tests = []Test{
 	{Name: "Workspaces", Run: testWorkspaces},
+	{Name: "WorkspaceVersion", Run: testWorkspaceVersion},
 	{Name: "Users", Run: testUsers},
 	{Name: "Teams", Run: testTeams},
 	{Name: "AIAgents", Run: testAIAgents},

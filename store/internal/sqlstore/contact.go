@@ -9,11 +9,14 @@ import (
 	"github.com/causerie/causerie/store"
 )
 
-func scanContact(s scanner) (*store.Contact, error) {
+func scanContact(s scanner) (*store.Contact, error) { return scanContactWith(s) }
+
+// scanContactWith scans a contact row followed by the columns of extra.
+func scanContactWith(s scanner, extra ...any) (*store.Contact, error) {
 	var c store.Contact
 	var fields, tags string
-	if err := s.Scan(&c.ID, &c.WorkspaceID, &c.Name, &c.Email, &c.Phone, &fields, &c.LifecycleStageID, &tags,
-		&c.Version, &c.CreatedAt, &c.UpdatedAt); err != nil {
+	if err := s.Scan(append([]any{&c.ID, &c.WorkspaceID, &c.Name, &c.Email, &c.Phone, &fields, &c.LifecycleStageID, &tags,
+		&c.Version, &c.CreatedAt, &c.UpdatedAt}, extra...)...); err != nil {
 		return nil, err
 	}
 	utc(&c.CreatedAt, &c.UpdatedAt)
@@ -117,6 +120,10 @@ func (q *queries) DeleteContact(ctx context.Context, workspaceID, id string) err
 
 // LockContact implements store.Queries.
 func (q *queries) LockContact(ctx context.Context, workspaceID, id string) (*store.Contact, error) {
-	c, err := scanContact(q.conn.QueryRow(ctx, q.sql.Get("GetContactForUpdate"), workspaceID, id))
+	var version int64
+	c, err := scanContactWith(q.conn.QueryRow(ctx, q.sql.Get("GetContactForUpdate"), workspaceID, id), &version)
+	if c != nil {
+		c.WorkspaceVersion = version
+	}
 	return c, q.mapErr(err, "contact", id)
 }

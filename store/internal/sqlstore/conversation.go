@@ -3,16 +3,23 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/causerie/causerie/store"
 )
 
 func scanConversation(s scanner) (*store.Conversation, error) {
+	return scanConversationWith(s)
+}
+
+// scanConversationWith scans a conversation row followed by the columns
+// of extra.
+func scanConversationWith(s scanner, extra ...any) (*store.Conversation, error) {
 	var c store.Conversation
 	var closed sql.NullTime
-	if err := s.Scan(&c.ID, &c.WorkspaceID, &c.ContactID, &c.Status, &c.Assignee.Type, &c.Assignee.ID, &c.TeamID,
-		&c.Channel, &c.ClosingNoteID, &c.Summary, &c.CreatedAt, &c.UpdatedAt, &closed); err != nil {
+	if err := s.Scan(append([]any{&c.ID, &c.WorkspaceID, &c.ContactID, &c.Status, &c.Assignee.Type, &c.Assignee.ID, &c.TeamID,
+		&c.Channel, &c.ClosingNoteID, &c.Summary, &c.CreatedAt, &c.UpdatedAt, &closed}, extra...)...); err != nil {
 		return nil, err
 	}
 	utc(&c.CreatedAt, &c.UpdatedAt)
@@ -151,15 +158,12 @@ func (q *queries) AppendMessage(ctx context.Context, m *store.Message) error {
 		m.ID = store.NewID("msg")
 	}
 	m.CreatedAt = now()
-	return q.tx(ctx, func(q *queries) error {
-		err := q.conn.QueryRow(ctx, q.sql.Get("NextMessageSeq"), m.WorkspaceID, m.ConversationID, m.CreatedAt).Scan(&m.Seq)
-		if err != nil {
-			return q.mapErr(err, "conversation", m.ConversationID)
-		}
-		_, err = q.exec(ctx, "InsertMessage", m.ID, m.WorkspaceID, m.ConversationID, m.Seq, string(m.Role), m.AuthorID,
-			m.Text, jsonList(m.Attachments), jsonMap(m.Metadata), m.CreatedAt)
-		return q.mapErr(err, "message", m.ID)
-	})
+	err := q.conn.QueryRow(ctx, q.sql.Get("AppendMessage"), m.ID, m.WorkspaceID, m.ConversationID, string(m.Role), m.AuthorID,
+		m.Text, jsonList(m.Attachments), jsonMap(m.Metadata), m.CreatedAt).Scan(&m.Seq)
+	if errors.Is(err, ErrNoRows) {
+		return q.mapErr(err, "conversation", m.ConversationID)
+	}
+	return q.mapErr(err, "message", m.ID)
 }
 
 // ListMessages implements store.Queries. With both Last and Limit, it
@@ -184,7 +188,11 @@ func (q *queries) ListUnhandledMessages(ctx context.Context, before time.Time, l
 
 // LockConversation implements store.Queries.
 func (q *queries) LockConversation(ctx context.Context, workspaceID, id string) (*store.Conversation, error) {
-	c, err := scanConversation(q.conn.QueryRow(ctx, q.sql.Get("GetConversationForUpdate"), workspaceID, id))
+	var version int64
+	c, err := scanConversationWith(q.conn.QueryRow(ctx, q.sql.Get("GetConversationForUpdate"), workspaceID, id), &version)
+	if c != nil {
+		c.WorkspaceVersion = version
+	}
 	return c, q.mapErr(err, "conversation", id)
 }
 

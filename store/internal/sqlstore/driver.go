@@ -41,11 +41,6 @@ type Driver interface {
 	InTx(ctx context.Context, fn func(Conn) error) error
 	// IsUniqueViolation reports whether err is a unique-constraint error.
 	IsUniqueViolation(err error) bool
-	// NotifyTx sends payload on channel to the processes that listen
-	// (PostgreSQL's pg_notify), delivered when c's transaction commits and
-	// never when it rolls back. A store that only one process serves
-	// (SQLite) does nothing.
-	NotifyTx(ctx context.Context, c Conn, channel, payload string) error
 	Close() error
 
 	KnowledgeDriver

@@ -8,20 +8,21 @@ INSERT INTO workspaces (id, slug, name, language, settings, created_at, updated_
 VALUES ($1, $2, $3, $4, $5, $6, $7);
 
 -- name: GetWorkspace
-SELECT id, slug, name, language, settings, created_at, updated_at
+SELECT id, slug, name, language, settings, version, created_at, updated_at
 FROM workspaces WHERE id = $1;
 
 -- name: GetWorkspaceBySlug
-SELECT id, slug, name, language, settings, created_at, updated_at
+SELECT id, slug, name, language, settings, version, created_at, updated_at
 FROM workspaces WHERE slug = $1;
 
 -- name: ListWorkspaces
-SELECT id, slug, name, language, settings, created_at, updated_at
+SELECT id, slug, name, language, settings, version, created_at, updated_at
 FROM workspaces ORDER BY slug;
 
 -- name: UpdateWorkspace
-UPDATE workspaces SET slug = $2, name = $3, language = $4, settings = $5, updated_at = $6
-WHERE id = $1;
+UPDATE workspaces SET slug = $2, name = $3, language = $4, settings = $5, updated_at = $6, version = version + 1
+WHERE id = $1
+RETURNING version;
 
 -- name: DeleteWorkspace
 DELETE FROM workspaces WHERE id = $1;
@@ -169,7 +170,8 @@ SELECT id, workspace_id, name, email, phone, fields, lifecycle_stage_id, tags, v
 FROM contacts WHERE workspace_id = $1 AND id = $2;
 
 -- name: GetContactForUpdate
-SELECT id, workspace_id, name, email, phone, fields, lifecycle_stage_id, tags, version, created_at, updated_at
+SELECT id, workspace_id, name, email, phone, fields, lifecycle_stage_id, tags, version, created_at, updated_at,
+    (SELECT version FROM workspaces WHERE id = $1)
 FROM contacts WHERE workspace_id = $1 AND id = $2;
 
 -- $4 is a LIKE pattern (its wildcards escaped with \), '' for none.
@@ -239,14 +241,14 @@ WHERE workspace_id = $1 AND id = $2;
 -- name: DeleteConversation
 DELETE FROM conversations WHERE workspace_id = $1 AND id = $2;
 
--- name: NextMessageSeq
-UPDATE conversations SET last_seq = last_seq + 1, updated_at = $3
-WHERE workspace_id = $1 AND id = $2
-RETURNING last_seq;
-
--- name: InsertMessage
+-- name: AppendMessage
+-- One statement: the message takes its conversation's next seq, and (a
+-- trigger of migration 00009 on SQLite, the CTE on PostgreSQL) the
+-- conversation's last_seq and updated_at follow. No row: no such
+-- conversation in the workspace.
 INSERT INTO messages (id, workspace_id, conversation_id, seq, role, author_id, text, attachments, metadata, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
+SELECT $1, $2, $3, last_seq + 1, $4, $5, $6, $7, $8, $9 FROM conversations WHERE workspace_id = $2 AND id = $3
+RETURNING seq;
 
 -- ListMessages keeps the last $4 messages (then the first $6 of them);
 -- ListMessagesFirst, for a filter without Last, reads forward from $4.
@@ -272,10 +274,11 @@ SELECT id, workspace_id, conversation_id, seq, role, author_id, text, attachment
 FROM messages WHERE role = 'visitor' AND handled_at IS NULL AND created_at < $1
 ORDER BY created_at LIMIT $2;
 
--- name: InsertEvent
+-- name: InsertEvents
+-- The head of AppendEvents' statement: it adds one "($1, …, $7)" per
+-- event and RETURNING id.
 INSERT INTO events (workspace_id, conversation_id, type, actor, payload, model_call_id, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING id;
+VALUES
 
 -- name: ListEvents
 SELECT id, workspace_id, conversation_id, type, actor, payload, model_call_id, created_at
@@ -319,7 +322,7 @@ UPDATE teams SET round_robin_cursor = $3 WHERE workspace_id = $1 AND id = $2;
 
 -- name: GetConversationForUpdate
 SELECT id, workspace_id, contact_id, status, assignee_type, assignee_id, team_id, channel, closing_note_id, summary,
-    created_at, updated_at, closed_at
+    created_at, updated_at, closed_at, (SELECT version FROM workspaces WHERE id = $1)
 FROM conversations WHERE workspace_id = $1 AND id = $2;
 
 -- name: CountOpenConversations
@@ -342,7 +345,10 @@ UPDATE action_runs SET status = $3, result = $4, updated_at = $5 WHERE workspace
 DELETE FROM action_runs WHERE workspace_id = $1 AND key = $2;
 
 -- name: AcquireTurnLock
-INSERT INTO turn_locks (conversation_id, workspace_id, holder, expires_at) VALUES ($1, $2, $3, $4)
+-- Only for a conversation of the workspace: no row means that, or that
+-- another holder has the turn (ConversationExists tells which).
+INSERT INTO turn_locks (conversation_id, workspace_id, holder, expires_at)
+SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM conversations WHERE workspace_id = $2 AND id = $1)
 ON CONFLICT (conversation_id) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
 WHERE turn_locks.expires_at < $5 OR turn_locks.holder = excluded.holder;
 

@@ -1,14 +1,16 @@
 -- Conversations' event streams, visitor tokens and idempotency keys
 -- (store/stream.go).
 
--- name: NextStreamSeq
-UPDATE conversations SET stream_seq = stream_seq + 1
-WHERE workspace_id = $1 AND id = $2
-RETURNING stream_seq;
-
--- name: InsertStreamEvent
+-- name: AppendStreamEvent
+-- One statement: the event takes its conversation's next stream seq, and
+-- the conversation's stream_seq follows (a trigger of migration 00009 on
+-- SQLite, whose write lock the transaction holds; on PostgreSQL a CTE
+-- whose UPDATE locks the conversation's row, so that appends queue and
+-- commit in seq order, and whose pg_notify is delivered at the commit).
+-- No row: no such conversation in the workspace.
 INSERT INTO conversation_stream (workspace_id, conversation_id, seq, kind, data, created_at)
-VALUES ($1, $2, $3, $4, $5, $6);
+SELECT $1, $2, stream_seq + 1, $3, $4, $5 FROM conversations WHERE workspace_id = $1 AND id = $2
+RETURNING seq;
 
 -- name: ListStreamEvents
 SELECT workspace_id, conversation_id, seq, kind, data, created_at

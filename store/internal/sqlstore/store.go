@@ -21,7 +21,7 @@ var _ store.Store = (*Store)(nil)
 
 // New returns a Store that runs sql on drv.
 func New(drv Driver, sql SQL) *Store {
-	return &Store{queries: &queries{conn: drv.Conn(), sql: sql, drv: drv}, drv: drv}
+	return &Store{queries: &queries{conn: counted{drv.Conn()}, sql: sql, drv: drv}, drv: drv}
 }
 
 // Dialect implements store.Store.
@@ -32,7 +32,7 @@ func (s *Store) Close() error { return s.drv.Close() }
 
 // InTx implements store.Store.
 func (s *Store) InTx(ctx context.Context, fn func(q store.Queries) error) error {
-	return s.drv.InTx(ctx, func(c Conn) error {
+	return inTx(ctx, s.drv, func(c Conn) error {
 		return fn(s.queries.bound(c))
 	})
 }
@@ -56,7 +56,7 @@ func (q *queries) tx(ctx context.Context, fn func(q *queries) error) error {
 	if q.inTx {
 		return fn(q)
 	}
-	return q.drv.InTx(ctx, func(c Conn) error { return fn(q.bound(c)) })
+	return inTx(ctx, q.drv, func(c Conn) error { return fn(q.bound(c)) })
 }
 
 func (q *queries) exec(ctx context.Context, name string, args ...any) (int64, error) {

@@ -34,31 +34,31 @@ func scanStreamEvent(s scanner) (*store.StreamEvent, error) {
 	return &e, nil
 }
 
-// AppendStreamEvent implements store.Queries. Bumping the conversation's
-// stream_seq locks its row until the transaction ends, so appends to one
-// conversation queue and commit in seq order; the notice is sent in the
-// same transaction, so listeners hear of committed events only.
+// AppendStreamEvent implements store.Queries, in one statement (see the
+// query): bumping the conversation's stream_seq locks its row until the
+// transaction ends, so appends to one conversation queue and commit in
+// seq order; on PostgreSQL the notice goes in the same statement, so
+// listeners hear of committed events only.
 func (q *queries) AppendStreamEvent(ctx context.Context, e *store.StreamEvent) error {
 	data, err := jsonText("stream event data", e.Data)
 	if err != nil {
 		return err
 	}
-	return q.tx(ctx, func(q *queries) error {
-		var seq int64
-		if err := q.conn.QueryRow(ctx, q.sql.Get("NextStreamSeq"), e.WorkspaceID, e.ConversationID).Scan(&seq); err != nil {
-			return q.mapErr(err, "conversation", e.ConversationID)
-		}
-		created := now()
-		if _, err := q.exec(ctx, "InsertStreamEvent", e.WorkspaceID, e.ConversationID, seq, e.Kind, data, created); err != nil {
-			return q.mapErr(err, "stream event", e.ConversationID)
-		}
-		// Set e only now: an InTx run again after a deadlock gets a new seq.
-		e.Seq, e.CreatedAt, e.Data = seq, created, json.RawMessage(data)
-		if err := q.drv.NotifyTx(ctx, q.conn, store.StreamChannel, store.StreamNotice(e)); err != nil {
-			return fmt.Errorf("notify stream event: %w", err)
-		}
-		return nil
-	})
+	created := now()
+	var seq int64
+	var scan []any
+	if q.drv.Name() == "postgres" {
+		var notified string // pg_notify's void, as text
+		scan = []any{&seq, &notified}
+	} else {
+		scan = []any{&seq}
+	}
+	err = q.conn.QueryRow(ctx, q.sql.Get("AppendStreamEvent"), e.WorkspaceID, e.ConversationID, e.Kind, data, created).Scan(scan...)
+	if err != nil {
+		return q.mapErr(err, "conversation", e.ConversationID)
+	}
+	e.Seq, e.CreatedAt, e.Data = seq, created, json.RawMessage(data)
+	return nil
 }
 
 // ListStreamEvents implements store.Queries.

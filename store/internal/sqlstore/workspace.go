@@ -9,7 +9,7 @@ import (
 func scanWorkspace(s scanner) (*store.Workspace, error) {
 	var w store.Workspace
 	var settings string
-	if err := s.Scan(&w.ID, &w.Slug, &w.Name, &w.Language, &settings, &w.CreatedAt, &w.UpdatedAt); err != nil {
+	if err := s.Scan(&w.ID, &w.Slug, &w.Name, &w.Language, &settings, &w.Version, &w.CreatedAt, &w.UpdatedAt); err != nil {
 		return nil, err
 	}
 	utc(&w.CreatedAt, &w.UpdatedAt)
@@ -21,7 +21,7 @@ func (q *queries) CreateWorkspace(ctx context.Context, w *store.Workspace) error
 	if w.ID == "" {
 		w.ID = store.NewID("ws")
 	}
-	w.CreatedAt, w.UpdatedAt = now(), now()
+	w.CreatedAt, w.UpdatedAt, w.Version = now(), now(), 1
 	_, err := q.exec(ctx, "CreateWorkspace", w.ID, w.Slug, w.Name, w.Language, toJSON(w.Settings), w.CreatedAt, w.UpdatedAt)
 	return q.mapErr(err, "workspace", w.Slug)
 }
@@ -46,7 +46,8 @@ func (q *queries) ListWorkspaces(ctx context.Context) ([]*store.Workspace, error
 // UpdateWorkspace implements store.Queries.
 func (q *queries) UpdateWorkspace(ctx context.Context, w *store.Workspace) error {
 	w.UpdatedAt = now()
-	return q.execOne(ctx, "workspace", w.ID, "UpdateWorkspace", w.ID, w.Slug, w.Name, w.Language, toJSON(w.Settings), w.UpdatedAt)
+	err := q.conn.QueryRow(ctx, q.sql.Get("UpdateWorkspace"), w.ID, w.Slug, w.Name, w.Language, toJSON(w.Settings), w.UpdatedAt).Scan(&w.Version)
+	return q.mapErr(err, "workspace", w.ID)
 }
 
 // DeleteWorkspace implements store.Queries: everything in it goes too.
