@@ -300,7 +300,6 @@ func (d *driver) IsUniqueViolation(err error) bool {
 	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 }
 
-
 func (d *driver) InTx(ctx context.Context, fn func(sqlstore.Conn) error) (err error) {
 	if err := d.preparePending(ctx); err != nil {
 		return err
