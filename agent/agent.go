@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"sync"
 	"time"
 
 	"github.com/causerie/causerie/store"
@@ -33,6 +34,17 @@ type Agent struct {
 	store store.Store
 	opts  Options
 	tools *tools.Catalogue
+	// static holds each AI agent's rendered static prompt and the
+	// workspace version it was rendered at.
+	mu     sync.Mutex
+	static map[string]staticPrompt
+}
+
+// staticPrompt is an AI agent's static system prompt, as rendered at a
+// workspace version.
+type staticPrompt struct {
+	version int64
+	text    string
 }
 
 // New returns an Agent on s.
@@ -46,7 +58,7 @@ func New(s store.Store, opts Options) *Agent {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Agent{store: s, opts: opts, tools: opts.Tools}
+	return &Agent{store: s, opts: opts, tools: opts.Tools, static: map[string]staticPrompt{}}
 }
 
 // now formats the current time for the prompt.

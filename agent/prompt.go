@@ -13,11 +13,16 @@ import (
 )
 
 // systemPrompt renders the system prompt: platform rules, the workspace's
-// entities as enumerations, the contact's profile, the instructions.
+// entities as enumerations, the instructions — rendered once per workspace
+// version — then the turn's time, the contact's profile and the passages.
 // It also returns the contact it read.
 func (a *Agent) systemPrompt(ctx context.Context, ws *store.Workspace, ag *store.AIAgent, conv *store.Conversation, knowledge []tools.Passage) (string, *store.Contact, error) {
 	q := a.store
-	p := prompts.System{Now: a.now(time.UTC), Language: ws.Language, Workspace: ws.Name, Agent: ag.Name, Instructions: ag.Instructions}
+	static, err := a.staticPrompt(ctx, ws, ag)
+	if err != nil {
+		return "", nil, err
+	}
+	p := prompts.System{Now: a.now(time.UTC)}
 	for _, k := range knowledge {
 		source := k.URL
 		if source == "" {
@@ -25,46 +30,9 @@ func (a *Agent) systemPrompt(ctx context.Context, ws *store.Workspace, ag *store
 		}
 		p.Knowledge = append(p.Knowledge, prompts.Passage{Title: k.Title, Source: source, Text: k.Text})
 	}
-	for _, name := range ag.Actions {
-		if act := a.tools.Action(name); act != nil {
-			p.Actions = append(p.Actions, prompts.Action{Name: act.Name, Description: act.Description})
-		}
-	}
-	users, err := q.ListUsers(ctx, ws.ID)
-	if err != nil {
-		return "", nil, err
-	}
-	userNames := map[string]string{}
-	for _, u := range users {
-		userNames[u.ID] = u.Name
-		p.Users = append(p.Users, fmt.Sprintf("%s <%s>", u.Name, u.Email))
-	}
-	teams, err := q.ListTeams(ctx, ws.ID)
-	if err != nil {
-		return "", nil, err
-	}
-	for _, t := range teams {
-		pt := prompts.Team{Name: t.Name}
-		for _, id := range t.MemberIDs {
-			pt.Members = append(pt.Members, userNames[id])
-		}
-		p.Teams = append(p.Teams, pt)
-	}
-	agents, err := q.ListAIAgents(ctx, ws.ID)
-	if err != nil {
-		return "", nil, err
-	}
-	for _, o := range agents {
-		if o.ID != ag.ID {
-			p.AIAgents = append(p.AIAgents, o.Name)
-		}
-	}
 	fields, err := q.ListContactFields(ctx, ws.ID)
 	if err != nil {
 		return "", nil, err
-	}
-	for _, f := range fields {
-		p.Fields = append(p.Fields, prompts.Field{ID: f.Key, Name: f.Name, Type: string(f.Type), Options: f.Options})
 	}
 	stages, err := q.ListLifecycleStages(ctx, ws.ID)
 	if err != nil {
@@ -73,21 +41,6 @@ func (a *Agent) systemPrompt(ctx context.Context, ws *store.Workspace, ag *store
 	stageNames := map[string]string{}
 	for _, s := range stages {
 		stageNames[s.ID] = s.Name
-		p.Stages = append(p.Stages, s.Name)
-	}
-	notes, err := q.ListLabels(ctx, ws.ID, store.ClosingNote)
-	if err != nil {
-		return "", nil, err
-	}
-	for _, n := range notes {
-		p.ClosingNotes = append(p.ClosingNotes, prompts.Note{Name: n.Name, Description: n.Description})
-	}
-	tags, err := q.ListLabels(ctx, ws.ID, store.Tag)
-	if err != nil {
-		return "", nil, err
-	}
-	for _, t := range tags {
-		p.Tags = append(p.Tags, t.Name)
 	}
 	c, err := q.GetContact(ctx, ws.ID, conv.ContactID)
 	if err != nil {
@@ -99,8 +52,89 @@ func (a *Agent) systemPrompt(ctx context.Context, ws *store.Workspace, ag *store
 			p.Contact.Fields = append(p.Contact.Fields, prompts.FieldValue{ID: f.Key, Name: f.Name, Value: tools.Format(v)})
 		}
 	}
-	text, err := prompts.RenderSystem(p)
-	return text, c, err
+	turn, err := prompts.RenderSystemTurn(p)
+	return static + "\n" + turn, c, err
+}
+
+// staticPrompt returns the static part of ag's system prompt: rendered
+// again only when the workspace's version moved (any change to the
+// entities it lists, or to the agent, bumps it).
+func (a *Agent) staticPrompt(ctx context.Context, ws *store.Workspace, ag *store.AIAgent) (string, error) {
+	a.mu.Lock()
+	cached, ok := a.static[ag.ID]
+	a.mu.Unlock()
+	if ok && ws.Version > 0 && cached.version == ws.Version {
+		return cached.text, nil
+	}
+	q := a.store
+	p := prompts.System{Language: ws.Language, Workspace: ws.Name, Agent: ag.Name, Instructions: ag.Instructions}
+	users, err := q.ListUsers(ctx, ws.ID)
+	if err != nil {
+		return "", err
+	}
+	userNames := map[string]string{}
+	for _, u := range users {
+		userNames[u.ID] = u.Name
+		p.Users = append(p.Users, fmt.Sprintf("%s <%s>", u.Name, u.Email))
+	}
+	teams, err := q.ListTeams(ctx, ws.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range teams {
+		pt := prompts.Team{Name: t.Name}
+		for _, id := range t.MemberIDs {
+			pt.Members = append(pt.Members, userNames[id])
+		}
+		p.Teams = append(p.Teams, pt)
+	}
+	agents, err := q.ListAIAgents(ctx, ws.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, o := range agents {
+		if o.ID != ag.ID {
+			p.AIAgents = append(p.AIAgents, o.Name)
+		}
+	}
+	fields, err := q.ListContactFields(ctx, ws.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range fields {
+		p.Fields = append(p.Fields, prompts.Field{ID: f.Key, Name: f.Name, Type: string(f.Type), Options: f.Options})
+	}
+	stages, err := q.ListLifecycleStages(ctx, ws.ID)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range stages {
+		p.Stages = append(p.Stages, s.Name)
+	}
+	notes, err := q.ListLabels(ctx, ws.ID, store.ClosingNote)
+	if err != nil {
+		return "", err
+	}
+	for _, n := range notes {
+		p.ClosingNotes = append(p.ClosingNotes, prompts.Note{Name: n.Name, Description: n.Description})
+	}
+	tags, err := q.ListLabels(ctx, ws.ID, store.Tag)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range tags {
+		p.Tags = append(p.Tags, t.Name)
+	}
+	text, err := prompts.RenderSystemStatic(p)
+	if err != nil {
+		return "", err
+	}
+	if ws.Version > 0 {
+		a.mu.Lock()
+		a.static[ag.ID] = staticPrompt{version: ws.Version, text: text}
+		a.mu.Unlock()
+	}
+	return text, nil
 }
 
 // historyWindow is how many stored messages are considered before the
@@ -151,7 +185,7 @@ func (a *Agent) toolSpecs(ws *store.Workspace, ag *store.AIAgent) []Tool {
 			continue
 		}
 		act := a.tools.Action(name)
-		out = append(out, Tool{Name: act.Name, Description: act.Description, Parameters: act.Schema()})
+		out = append(out, Tool{Name: act.Name, Description: act.Description, Parameters: act.ModelSchema()})
 	}
 	for _, name := range ag.Actions {
 		if h := ws.Settings.HTTPAction(name); h != nil && a.tools.Action(name) == nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/causerie/causerie/agent"
 	"github.com/causerie/causerie/agent/agenttest"
 	"github.com/causerie/causerie/conversation"
+	"github.com/causerie/causerie/prompts"
 	"github.com/causerie/causerie/store/storetest"
 )
 
@@ -63,4 +64,13 @@ func BenchmarkTurn(b *testing.B) {
 	}
 	b.ReportMetric(q(0.5), "overhead-p50-µs")
 	b.ReportMetric(q(0.99), "overhead-p99-µs")
+	// What the model is sent: bytes per request, and tokens of the first
+	// request of a turn (system prompt, tools, the visitor's message).
+	reqs := srv.Requests()
+	bytes := 0
+	for _, r := range reqs {
+		bytes += len(r.Raw)
+	}
+	b.ReportMetric(float64(bytes)/float64(len(reqs)), "request-bytes")
+	b.ReportMetric(float64(prompts.Tokens(string(reqs[0].Raw))), "request-tokens")
 }

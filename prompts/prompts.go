@@ -15,14 +15,17 @@ var templates = template.Must(template.New("").Option("missingkey=error").Funcs(
 	"inc":  func(i int) int { return i + 1 },
 }).ParseFS(files, "*.tmpl"))
 
-// System is what the system prompt of an AI agent's turn shows.
+// System is what the system prompt of an AI agent's turn shows: its
+// static part (RenderSystemStatic: the rules, the workspace's entities, the
+// instructions) and the turn's (RenderSystemTurn: the time, the contact,
+// the passages). The enabled actions are the request's tools: their
+// descriptions are not repeated here.
 type System struct {
 	Now          string // "Saturday 21 November 2026, 10:30 UTC"
 	Language     string
 	Workspace    string
 	Agent        string
 	Instructions string
-	Actions      []Action
 	Teams        []Team
 	Users        []string // "Marie Dubois <marie@…>"
 	AIAgents     []string
@@ -33,9 +36,6 @@ type System struct {
 	Contact      Contact
 	Knowledge    []Passage
 }
-
-// Action is an enabled action, as the model reads it.
-type Action struct{ Name, Description string }
 
 // Team is a team and its members' names.
 type Team struct {
@@ -85,8 +85,24 @@ type FlowReply struct {
 // RenderFlowReply renders the system prompt of a flow's ai_reply step.
 func RenderFlowReply(f FlowReply) (string, error) { return render("flow_reply.tmpl", f) }
 
-// RenderSystem renders the system prompt of a turn.
-func RenderSystem(s System) (string, error) { return render("system.tmpl", s) }
+// RenderSystem renders the system prompt of a turn: the static part, then
+// the turn's.
+func RenderSystem(s System) (string, error) {
+	static, err := RenderSystemStatic(s)
+	if err != nil {
+		return "", err
+	}
+	turn, err := RenderSystemTurn(s)
+	return static + "\n" + turn, err
+}
+
+// RenderSystemStatic renders the part of the system prompt that is the
+// same for every turn of an agent while its workspace is unchanged.
+func RenderSystemStatic(s System) (string, error) { return render("system_static", s) }
+
+// RenderSystemTurn renders the part of the system prompt that is the
+// turn's own.
+func RenderSystemTurn(s System) (string, error) { return render("system_turn", s) }
 
 // RenderSummary renders the instructions of the closing summary.
 func RenderSummary(s Summary) (string, error) { return render("summary.tmpl", s) }

@@ -12,7 +12,6 @@ func TestRenderSystem(t *testing.T) {
 	out, err := prompts.RenderSystem(prompts.System{
 		Now: "Saturday 21 November 2026, 10:30 UTC", Language: "fr", Workspace: "Salon Élégance", Agent: "Assistante Salon",
 		Instructions: "Si le contact n'a plus de questions, ferme la conversation.",
-		Actions:      []prompts.Action{{Name: "close_conversation", Description: "Close the conversation."}},
 		Teams:        []prompts.Team{{Name: "Équipe de Planification", Members: []string{"Marie Dubois", "Luc Martin"}}},
 		Fields:       []prompts.Field{{ID: "service", Name: "Service", Type: "select", Options: []string{"Coupe", "Coloration"}}},
 		Stages:       []string{"Nouveau Lead", "Lead Qualifié", "Client"},
@@ -26,7 +25,6 @@ func TestRenderSystem(t *testing.T) {
 	for _, want := range []string{
 		"You are Assistante Salon, an AI agent of Salon Élégance",
 		"BEFORE you write your reply",
-		"- close_conversation: Close the conversation.",
 		"- Équipe de Planification — members: Marie Dubois, Luc Martin",
 		"- service — Service — select (one of: Coupe, Coloration)",
 		"Lifecycle stages, in order: Nouveau Lead → Lead Qualifié → Client",
@@ -39,6 +37,11 @@ func TestRenderSystem(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("system prompt lacks %q:\n%s", want, out)
 		}
+	}
+	// The turn's part comes last, so that the static part is a prefix the
+	// endpoint can cache.
+	if i, j := strings.Index(out, "# Instructions from the admin"), strings.Index(out, "10:30 UTC"); i < 0 || j < i {
+		t.Errorf("the time comes before the instructions:\n%s", out)
 	}
 }
 

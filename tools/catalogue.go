@@ -59,9 +59,10 @@ type Action struct {
 	After   func(ctx context.Context, x *Exec, r Result) Result
 
 	// Filled by Register.
-	schemaJSON json.RawMessage
-	schema     *jsonschema.Schema
-	params     []Param
+	schemaJSON      json.RawMessage
+	modelSchemaJSON json.RawMessage
+	schema          *jsonschema.Schema
+	params          []Param
 }
 
 // Call asks for one action.

@@ -132,7 +132,13 @@ func prepare(a *Action) error {
 		return fmt.Errorf("action %s: Args must be a struct, not %s", a.Name, t)
 	}
 	s := reflectArgs(t)
-	// Every action takes action_type (seed 004's blocks carry it).
+	// What a model is offered: the arguments alone.
+	modelRaw, err := json.Marshal(s)
+	if err != nil {
+		return fmt.Errorf("action %s: schema: %v", a.Name, err)
+	}
+	// Every action also takes action_type (seed 004's blocks carry it);
+	// calls are validated against this schema.
 	s.Properties.Set("action_type", &jsonschema.Schema{Const: a.Name,
 		Description: fmt.Sprintf("Optional; when given, exactly %q.", a.Name)})
 	s.Properties.MoveToFront("action_type")
@@ -156,7 +162,7 @@ func prepare(a *Action) error {
 			return fmt.Errorf("action %s: OneOf names %q, which is not an argument", a.Name, name)
 		}
 	}
-	a.schemaJSON, a.schema, a.params = raw, compiled, params
+	a.schemaJSON, a.modelSchemaJSON, a.schema, a.params = raw, modelRaw, compiled, params
 	return nil
 }
 
@@ -388,6 +394,11 @@ func hasType(s *jsonschema.Schema, ty string) bool {
 // Schema is the JSON Schema of the action's arguments, generated from
 // Args when it was registered.
 func (a *Action) Schema() json.RawMessage { return a.schemaJSON }
+
+// ModelSchema is the JSON Schema of the arguments a model is offered:
+// Schema without the action_type that flows' blocks may carry (a call
+// that sends it anyway is still accepted).
+func (a *Action) ModelSchema() json.RawMessage { return a.modelSchemaJSON }
 
 // Params describes the action's arguments as flows write them.
 func (a *Action) Params() []Param { return slices.Clone(a.params) }
