@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -42,17 +41,20 @@ func storeName(kind string) string {
 }
 
 // causerieStore is a fresh store of its own for one Causerie runtime:
-// SQLite in a temporary directory, or PostgreSQL in a new schema of the
-// benchmark's database; drop removes it.
+// SQLite in a temporary directory, or a new PostgreSQL database (named
+// after the benchmark's database, this process and the runtime), so that
+// its processes' CPU can be told apart, and no notification (NOTIFY is
+// per database) crosses from one runtime to another; drop removes it.
 type causerieStore struct {
 	kind string
-	// at is the SQLite file, or the PostgreSQL URL (search_path set to
-	// the schema).
-	at   string
-	drop func()
+	// at is the SQLite file, or the PostgreSQL database's URL.
+	at string
+	// database is the PostgreSQL database's name.
+	database string
+	drop     func()
 }
 
-func newCauserieStore(ctx context.Context, kind, databaseURL string) (*causerieStore, error) {
+func newCauserieStore(ctx context.Context, kind, databaseURL, role string) (*causerieStore, error) {
 	switch kind {
 	case kindSQLite:
 		dir, err := os.MkdirTemp("", "peers-sqlite-*")
@@ -64,31 +66,37 @@ func newCauserieStore(ctx context.Context, kind, databaseURL string) (*causerieS
 		if err := ensureDatabase(ctx, databaseURL); err != nil {
 			return nil, err
 		}
-		conn, err := pgx.Connect(ctx, databaseURL)
+		cfg, err := pgx.ParseConfig(databaseURL)
+		if err != nil {
+			return nil, err
+		}
+		name := fmt.Sprintf("%s_%d_%s", cfg.Database, os.Getpid(), role)
+		admin, err := pgx.Connect(ctx, databaseURL)
 		if err != nil {
 			return nil, postgresHint(err, databaseURL)
 		}
-		defer conn.Close(ctx)
-		schema := fmt.Sprintf("peers_%d_%s", time.Now().Unix(), strings.ReplaceAll(store.NewID("s")[2:], "-", "")[:8])
-		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		defer admin.Close(ctx)
+		ident := pgx.Identifier{name}.Sanitize()
+		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)"); err != nil {
+			return nil, err
+		}
+		if _, err := admin.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
 			return nil, err
 		}
 		u, err := url.Parse(databaseURL)
 		if err != nil {
 			return nil, err
 		}
-		q := u.Query()
-		q.Set("search_path", schema+",public")
-		u.RawQuery = q.Encode()
+		u.Path = "/" + name
 		drop := func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			if c, err := pgx.Connect(ctx, databaseURL); err == nil {
-				_, _ = c.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+				_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+ident+" WITH (FORCE)")
 				_ = c.Close(ctx)
 			}
 		}
-		return &causerieStore{kind: kind, at: u.String(), drop: drop}, nil
+		return &causerieStore{kind: kind, at: u.String(), database: name, drop: drop}, nil
 	}
 	return nil, fmt.Errorf("unknown store %q", kind)
 }
@@ -183,7 +191,7 @@ type causerieInProcess struct {
 }
 
 func newCauserieInProcess(ctx context.Context, kind string, cfg config, modelURL string) (*causerieInProcess, error) {
-	st, err := newCauserieStore(ctx, kind, cfg.databaseURL)
+	st, err := newCauserieStore(ctx, kind, cfg.databaseURL, "inprocess")
 	if err != nil {
 		return nil, err
 	}
@@ -204,9 +212,9 @@ func newCauserieInProcess(ctx context.Context, kind string, cfg config, modelURL
 	return &causerieInProcess{kind: kind, st: st, s: s, rt: rt, ws: ws, agentID: ag.ID}, nil
 }
 
-func (c *causerieInProcess) name() string   { return "Causerie, in process" }
-func (c *causerieInProcess) store() string  { return storeName(c.kind) }
-func (c *causerieInProcess) postgres() bool { return c.kind == kindPostgres }
+func (c *causerieInProcess) name() string     { return "Causerie, in process" }
+func (c *causerieInProcess) store() string    { return storeName(c.kind) }
+func (c *causerieInProcess) database() string { return c.st.database }
 
 func (c *causerieInProcess) close() {
 	c.s.Close()
@@ -299,7 +307,7 @@ type causerieHTTP struct {
 }
 
 func newCauserieHTTP(ctx context.Context, kind string, cfg config, modelURL string) (*causerieHTTP, error) {
-	st, err := newCauserieStore(ctx, kind, cfg.databaseURL)
+	st, err := newCauserieStore(ctx, kind, cfg.databaseURL, "http")
 	if err != nil {
 		return nil, err
 	}
@@ -339,9 +347,9 @@ func newCauserieHTTP(ctx context.Context, kind string, cfg config, modelURL stri
 	return &causerieHTTP{kind: kind, st: st, s: s, ws: ws, srv: srv, client: &http.Client{Transport: tr, Timeout: time.Minute}}, nil
 }
 
-func (c *causerieHTTP) name() string   { return "Causerie, HTTP API" }
-func (c *causerieHTTP) store() string  { return storeName(c.kind) }
-func (c *causerieHTTP) postgres() bool { return c.kind == kindPostgres }
+func (c *causerieHTTP) name() string     { return "Causerie, HTTP API" }
+func (c *causerieHTTP) store() string    { return storeName(c.kind) }
+func (c *causerieHTTP) database() string { return c.st.database }
 
 func (c *causerieHTTP) close() {
 	c.srv.stop()

@@ -94,9 +94,9 @@ func newOpenAIAgents(modelURL, instructions string) (*openaiAgents, error) {
 	return j, nil
 }
 
-func (j *openaiAgents) name() string   { return "@openai/agents " + j.version }
-func (j *openaiAgents) store() string  { return "in memory" }
-func (j *openaiAgents) postgres() bool { return false }
+func (j *openaiAgents) name() string     { return "@openai/agents " + j.version }
+func (j *openaiAgents) store() string    { return "in memory" }
+func (j *openaiAgents) database() string { return "" }
 
 func (j *openaiAgents) close() {
 	_ = j.stdin.Close()

@@ -128,10 +128,10 @@ func newLangchain(modelURL, instructions string) (*langchain, error) {
 	return l, nil
 }
 
-func (l *langchain) name() string   { return "langchaingo v0.1.14" }
-func (l *langchain) store() string  { return "in memory" }
-func (l *langchain) postgres() bool { return false }
-func (l *langchain) close()         {}
+func (l *langchain) name() string     { return "langchaingo v0.1.14" }
+func (l *langchain) store() string    { return "in memory" }
+func (l *langchain) database() string { return "" }
+func (l *langchain) close()           {}
 
 func (l *langchain) block(ctx context.Context, turns, concurrency int, m meter) (*blockResult, error) {
 	contacts := make([]*memContact, turns)

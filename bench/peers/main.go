@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,6 +51,7 @@ type config struct {
 	databaseURL           string
 	workspace             string
 	out                   string
+	cpuProfile            string
 	// only, when not empty, keeps the runtimes whose key it lists.
 	only []string
 }
@@ -67,9 +68,11 @@ func parseFlags(args []string) (config, error) {
 	fs.IntVar(&cfg.warmup, "warmup", 30, "turns each runtime runs at each concurrency before the first round, not measured")
 	fs.StringVar(&conc, "concurrency", "1,8", "concurrent conversations, comma-separated")
 	fs.StringVar(&cfg.databaseURL, "database-url", envOr("PEERS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/causerie_peers?sslmode=disable"),
-		"PostgreSQL database (created when missing; each run uses fresh schemas in it, dropped at the end) (env PEERS_DATABASE_URL)")
+		"PostgreSQL server and base database (created when missing); each PostgreSQL runtime gets a fresh database of its own, "+
+			"named after it, dropped at the end (env PEERS_DATABASE_URL)")
 	fs.StringVar(&cfg.workspace, "workspace", filepath.Join(sourceDir(), "..", "..", "examples", "salon", "workspace.yaml"), "the workspace file applied to Causerie's stores")
 	fs.StringVar(&cfg.out, "o", "", "also write the Markdown report to this file")
+	fs.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of this process over the measured rounds (the in-process runtimes: use with -only)")
 	fs.StringVar(&only, "only", "", "run only these runtimes, comma-separated, of: "+strings.Join(runtimeKeys, ", "))
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -127,8 +130,9 @@ type runner interface {
 	// name and store say what runs (the table's first two columns).
 	name() string
 	store() string
-	// postgres: the PostgreSQL server's CPU is added to the runtime's.
-	postgres() bool
+	// database names the runtime's PostgreSQL database ("" for none):
+	// the CPU of the server's processes for it is added to the runtime's.
+	database() string
 	// block runs turns turns, concurrency at a time, each in a new
 	// conversation; it calls m.start just before the measured part and
 	// m.stop just after, and checks afterwards that every turn ran both
@@ -244,10 +248,6 @@ func runBench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 		return nil, fmt.Errorf("%s has no AI agent", cfg.workspace)
 	}
 	instructions := f.AIAgents[0].Instructions
-	database := ""
-	if u, err := url.Parse(cfg.databaseURL); err == nil {
-		database = strings.TrimPrefix(u.Path, "/")
-	}
 
 	model, err := startChild(childModel)
 	if err != nil {
@@ -296,10 +296,7 @@ func runBench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	rep := newReport(cfg, runners)
 	rep.loadBefore = loadAverage()
 	measure := func(r runner, turns, conc int) (*blockResult, *blockMeter, error) {
-		m := &blockMeter{model: mc}
-		if r.postgres() {
-			m.database = database
-		}
+		m := &blockMeter{model: mc, database: r.database()}
 		res, err := r.block(ctx, turns, conc, m)
 		if err == nil && m.err != nil {
 			err = m.err
@@ -324,6 +321,17 @@ func runBench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 			}
 		}
 	}
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for round := range cfg.rounds {
 		for _, c := range cfg.concurrency {
 			// The order rotates each round, so that no runtime always
@@ -336,7 +344,7 @@ func runBench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 					return nil, err
 				}
 				var pg time.Duration
-				if r.postgres() {
+				if r.database() != "" {
 					pg = cpuDelta(m.pg0, m.pg1)
 				}
 				rep.add(i, c, res, pg, m.stats1.sub(m.stats0))

@@ -48,7 +48,7 @@ type report struct {
 func newReport(cfg config, runners []runner) *report {
 	r := &report{cfg: cfg, cells: map[[2]int]*cell{}, started: time.Now()}
 	for _, x := range runners {
-		r.runners = append(r.runners, runnerInfo{name: x.name(), store: x.store(), postgres: x.postgres()})
+		r.runners = append(r.runners, runnerInfo{name: x.name(), store: x.store(), postgres: x.database() != ""})
 	}
 	return r
 }
@@ -147,7 +147,7 @@ func (r *report) markdown() string {
 		"`chains.Run` returning, `run(agent, message)` resolving. CPU per turn is the runtime's process's user + system time over the " +
 		"measured block divided by its turns — this process's (getrusage) for the in-process Go runtimes, the server process's " +
 		"(/proc/PID/stat, 10 ms ticks) for Causerie's HTTP API (the load generator is another process), node's `process.cpuUsage()` for " +
-		"@openai/agents — plus, on PostgreSQL, the server's processes (postmaster, auxiliary processes, and the backends of the benchmark's " +
+		"@openai/agents — plus, on PostgreSQL, the server's processes (postmaster, auxiliary processes, and the backends of the runtime's own " +
 		"database, from /proc). The scripted model's CPU is in none of them. turns/s is all the rounds' turns over their summed wall time.\n\n")
 
 	// Ratios.
