@@ -37,7 +37,7 @@ func TestHarness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.rounds, cfg.turns, cfg.warmup, cfg.concurrency = 2, 4, 1, []int{1, 3}
+	cfg.rounds, cfg.turns, cfg.warmup, cfg.jsWarmup, cfg.concurrency = 2, 4, 1, 2, []int{1, 3}
 	var log bytes.Buffer
 	rep, err := runBench(context.Background(), cfg, &log)
 	t.Log(log.String())

@@ -113,9 +113,9 @@ func (r *report) markdown() string {
 	top := slices.Max(concs)
 	p("## Peer benchmark: one turn — a visitor message, two tool calls (update a contact field, tag the contact), the reply\n\n")
 	p("%d rounds, interleaved (each round runs every runtime at each concurrency, in an order rotated per round); a block is %d turns, "+
-		"each in a new conversation; %d warm-up turns per runtime and concurrency first. The model is one scripted OpenAI-compatible server "+
+		"each in a new conversation; first, warm-up turns at each concurrency: %d per runtime, %d for @openai/agents (node's JIT needs them). The model is one scripted OpenAI-compatible server "+
 		"on loopback, in a process of its own, answering at once: the two tool calls in one assistant message, then the reply.\n\n",
-		r.cfg.rounds, r.cfg.turns, r.cfg.warmup)
+		r.cfg.rounds, r.cfg.turns, r.cfg.warmup, r.cfg.jsWarmup)
 	p("Machine: %s, %d cores (GOMAXPROCS %d); %s, %s; load average %s before, %s after; %s.\n\n",
 		cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), nodeVersion(), r.loadBefore, r.loadAfter,
 		r.started.UTC().Format("2006-01-02 15:04 UTC"))
