@@ -204,6 +204,8 @@ type blockMeter struct {
 
 	stats0, stats1 modelStats
 	pg0, pg1       map[int]time.Duration
+	// model0 and model1 are the model server's CPU.
+	model0, model1 time.Duration
 }
 
 func (b *blockMeter) start() {
@@ -211,10 +213,12 @@ func (b *blockMeter) start() {
 		b.pg0 = postgresCPU(b.database)
 	}
 	b.stats0, b.err = b.model.stats()
+	b.model0, _ = b.model.proc.cpu()
 }
 
 func (b *blockMeter) stop() {
 	var err error
+	b.model1, _ = b.model.proc.cpu()
 	b.stats1, err = b.model.stats()
 	if b.err == nil {
 		b.err = err
@@ -224,8 +228,11 @@ func (b *blockMeter) stop() {
 	}
 }
 
-// modelClient reads the scripted model server's counters.
-type modelClient struct{ base string }
+// modelClient reads the scripted model server's counters and CPU.
+type modelClient struct {
+	base string
+	proc *child
+}
 
 func (m *modelClient) stats() (modelStats, error) {
 	var st modelStats
@@ -259,7 +266,7 @@ func runBench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	}
 	defer model.stop()
 	modelURL := model.URL + "/v1"
-	mc := &modelClient{base: model.URL}
+	mc := &modelClient{base: model.URL, proc: model}
 
 	want := func(key string) bool { return len(cfg.only) == 0 || contains(cfg.only, key) }
 	var runners []runner
@@ -358,7 +365,7 @@ func runBench(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 				if r.database() != "" {
 					pg = cpuDelta(m.pg0, m.pg1)
 				}
-				rep.add(i, c, res, pg, m.stats1.sub(m.stats0))
+				rep.add(i, c, res, pg, m.model1-m.model0, m.stats1.sub(m.stats0))
 				fmt.Fprintf(log, "peers: round %d/%d, %d at once: %-28s %-10s %7.1f turns/s, %6.2f ms CPU/turn\n", round+1, cfg.rounds, c,
 					r.name(), r.store(), float64(cfg.turns)/res.wall.Seconds(), float64(res.cpu+pg)/float64(cfg.turns)/1e6)
 			}

@@ -21,6 +21,8 @@ type cell struct {
 	stats modelStats
 	// toolRuns counts the tool executions the blocks checked.
 	toolRuns int
+	// model is the scripted model server's CPU.
+	model time.Duration
 }
 
 func (c *cell) rate() float64 { return float64(c.turns) / c.wall.Seconds() }
@@ -53,7 +55,7 @@ func newReport(cfg config, runners []runner) *report {
 	return r
 }
 
-func (r *report) add(runner, conc int, res *blockResult, pg time.Duration, st modelStats) {
+func (r *report) add(runner, conc int, res *blockResult, pg, model time.Duration, st modelStats) {
 	k := [2]int{runner, conc}
 	c := r.cells[k]
 	if c == nil {
@@ -68,6 +70,7 @@ func (r *report) add(runner, conc int, res *blockResult, pg time.Duration, st mo
 	c.rates = append(c.rates, float64(len(res.latencies))/res.wall.Seconds())
 	c.stats = c.stats.add(st)
 	c.toolRuns += res.toolRuns
+	c.model += model
 }
 
 func msf(d time.Duration) string {
@@ -198,15 +201,17 @@ func (r *report) markdown() string {
 	}
 
 	// What the model server saw.
-	p("What the scripted model server received (all concurrencies; bytes are request bodies):\n\n")
-	p("| runtime | store | requests per turn | streamed | 1st request (→ tool calls), bytes | 2nd request (→ reply), bytes | average, bytes |\n")
-	p("|---|---|---|---|---|---|---|\n")
+	p("What the scripted model server received (all concurrencies; bytes are request bodies). Its CPU shares the machine's cores with " +
+		"the runtime under test, and bounds the turns/s of the fastest:\n\n")
+	p("| runtime | store | requests per turn | streamed | 1st request (→ tool calls), bytes | 2nd request (→ reply), bytes | average, bytes | the model server's CPU per turn |\n")
+	p("|---|---|---|---|---|---|---|---|\n")
 	for i, ru := range r.runners {
 		var st modelStats
 		turns := 0
+		var model time.Duration
 		for _, c := range concs {
 			cl := r.cells[[2]int{i, c}]
-			st, turns = st.add(cl.stats), turns+cl.turns
+			st, turns, model = st.add(cl.stats), turns+cl.turns, model+cl.model
 		}
 		streamed := "no"
 		if st.Streamed == st.Requests {
@@ -214,8 +219,9 @@ func (r *report) markdown() string {
 		} else if st.Streamed > 0 {
 			streamed = fmt.Sprintf("%d of %d", st.Streamed, st.Requests)
 		}
-		p("| %s | %s | %.2f | %s | %s | %s | %s |\n", ru.name, ru.store, float64(st.Requests)/float64(turns), streamed,
-			thousands(st.ToolBytes/max(1, st.ToolRequests)), thousands(st.ReplyBytes/max(1, st.ReplyRequests)), thousands(st.Bytes/max(1, st.Requests)))
+		p("| %s | %s | %.2f | %s | %s | %s | %s | %s ms |\n", ru.name, ru.store, float64(st.Requests)/float64(turns), streamed,
+			thousands(st.ToolBytes/max(1, st.ToolRequests)), thousands(st.ReplyBytes/max(1, st.ReplyRequests)), thousands(st.Bytes/max(1, st.Requests)),
+			msf(model/time.Duration(max(1, turns))))
 	}
 
 	// Each round's throughput, to show the noise.
