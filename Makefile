@@ -15,7 +15,7 @@ NPM ?= npm
 # downloads a browser.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: test lint bench build fuzz web web-check test-browser screenshots
+.PHONY: test lint bench bench-peers build fuzz web web-check test-browser screenshots
 
 # test: the full suite, against SQLite and PostgreSQL+pgvector, then the
 # widget's browser tests in Chromium. Fails if the PostgreSQL conformance
@@ -92,6 +92,21 @@ bench:
 	@scripts/postgres.sh
 	CAUSERIE_TEST_DATABASE_URL='$(TEST_DATABASE_URL)' CAUSERIE_REQUIRE_POSTGRES=1 \
 		$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem -count=1 ./...
+
+# bench-peers: the side-by-side peer benchmark (bench/peers, a module of its
+# own): one turn — a visitor message, two tool calls, the reply — through
+# Causerie in process and over HTTP, on SQLite and PostgreSQL, through
+# langchaingo and through @openai/agents (node), on one scripted model
+# server; prints a Markdown table. Not part of make test; its harness test
+# is `cd bench/peers && go test ./...`. PEERS_FLAGS passes flags, e.g.
+# PEERS_FLAGS='-rounds 3 -turns 100 -o /tmp/peers.md' (go run . -h lists them).
+PEERS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/causerie_peers?sslmode=disable
+PEERS_FLAGS ?=
+bench-peers:
+	@CAUSERIE_TEST_DB=causerie_peers scripts/postgres.sh
+	(cd bench/peers/js && $(NPM) ci --no-audit --no-fund --loglevel=error)
+	cd bench/peers
+	PEERS_DATABASE_URL='$(PEERS_DATABASE_URL)' $(GO) run . $(PEERS_FLAGS)
 
 build:
 	$(GO) build -o bin/causerie ./cmd/causerie
