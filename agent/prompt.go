@@ -184,6 +184,9 @@ func (a *Agent) toolSpecs(ws *store.Workspace, ag *store.AIAgent) []Tool {
 		if !slices.Contains(ag.Actions, name) {
 			continue
 		}
+		if name == tools.SearchKnowledge && a.opts.Knowledge == nil {
+			continue // nothing to search with: offering it only invites a failed call
+		}
 		act := a.tools.Action(name)
 		out = append(out, Tool{Name: act.Name, Description: act.Description, Parameters: act.ModelSchema()})
 	}
