@@ -31,14 +31,27 @@ type Turn struct {
 	Observer Observer
 }
 
-// Observer follows a turn as it happens.
+// Observer follows a turn as it happens. What it must keep of an action
+// or a reply (a channel's stream event) it stores in the transaction that
+// stores them (StoreAction, StoreReply), so that both commit or neither
+// does; once committed, ActionStored and ReplyStored report them with
+// what it stored.
 type Observer interface {
-	// Action reports an action that ran.
-	Action(a tools.ActionTaken)
+	// StoreAction runs in the transaction of an action's result.
+	StoreAction(ctx context.Context, q store.Queries, a tools.ActionTaken) (stored any, err error)
+	// ActionStored reports an action that ran; stored is what StoreAction
+	// returned in its committed transaction, nil when none ran there (a
+	// call refused before it ran, a replayed one): the observer stores
+	// what it needs itself.
+	ActionStored(a tools.ActionTaken, stored any)
 	// Delta reports reply text as it streams (variables rendered).
 	Delta(text string)
-	// Reply reports a message stored and sent to the visitor.
-	Reply(m *store.Message)
+	// StoreReply runs in the transaction that stores a message sent to the
+	// visitor.
+	StoreReply(ctx context.Context, q store.Queries, m *store.Message) (stored any, err error)
+	// ReplyStored reports a message stored and sent to the visitor, with
+	// what StoreReply stored.
+	ReplyStored(m *store.Message, stored any)
 	// Dropped reports reply text that was not sent: the AI agent no
 	// longer handles the conversation.
 	Dropped(text string)
@@ -207,7 +220,7 @@ func (t *turn) runTool(ctx context.Context, call ToolCall, modelCallID string) s
 	key := call.Name + "\x00" + canonicalJSON(call.Arguments)
 	if prev, ok := t.seen[key]; ok {
 		r := tools.Fail("repeated_call", prompts.RepeatedCall(prev))
-		t.record(call, r)
+		t.record(call, r, nil)
 		return r.JSON()
 	}
 	index := t.calls
@@ -215,12 +228,24 @@ func (t *turn) runTool(ctx context.Context, call ToolCall, modelCallID string) s
 	if call.Name == tools.SearchKnowledge {
 		if err := t.sayBeforeSearching(ctx); err != nil {
 			res := tools.Fail(tools.CodeInternal, err.Error())
-			t.record(call, res)
+			t.record(call, res, nil)
 			return res.JSON()
 		}
 	}
+	var stored any
+	inTx := func(ctx context.Context, q store.Queries, res tools.Result) error {
+		// search_knowledge's passages are numbered after it ran: its
+		// report is stored then, outside its transaction.
+		if t.in.Observer == nil || call.Name == tools.SearchKnowledge {
+			return nil
+		}
+		var err error
+		stored, err = t.in.Observer.StoreAction(ctx, q, t.taken(call, res))
+		return err
+	}
 	res, err := t.a.tools.Execute(ctx, tools.Call{
 		WorkspaceID: t.ws.ID, ConversationID: t.conv.ID, ContactID: t.conv.ContactID, Contacted: func(c *store.Contact) { t.contact = c },
+		InTx:   inTx,
 		Action: call.Name, Args: json.RawMessage(call.Arguments),
 		Actor: "ai_agent:" + t.agent.ID, ToolCallID: call.ID, Key: tools.IdempotencyKey(t.conv.ID, t.seq, index),
 		Enabled: t.agent.Actions, KnowledgeBaseIDs: append([]string{}, t.agent.KnowledgeBaseIDs...),
@@ -228,21 +253,31 @@ func (t *turn) runTool(ctx context.Context, call ToolCall, modelCallID string) s
 	if err != nil {
 		res = tools.Fail(tools.CodeInternal, "the action could not run because of an internal error ("+err.Error()+"); it did not happen")
 	}
+	if err != nil || res.Replayed {
+		stored = nil // what was stored rolled back with the action, or was a replay's
+	}
 	t.number(&res)
 	t.seen[key] = res.JSON()
-	t.record(call, res)
+	t.record(call, res, stored)
 	return res.JSON()
 }
 
-func (t *turn) record(call ToolCall, r tools.Result) {
+// taken is what a call did, as the turn reports it.
+func (t *turn) taken(call ToolCall, r tools.Result) tools.ActionTaken {
 	args := json.RawMessage(call.Arguments)
 	if !json.Valid(args) {
 		args, _ = json.Marshal(call.Arguments)
 	}
-	at := tools.ActionTaken{Name: call.Name, Args: args, Result: r, ToolCallID: call.ID}
+	return tools.ActionTaken{Name: call.Name, Args: args, Result: r, ToolCallID: call.ID}
+}
+
+// record reports a call's result; stored is what the observer stored in
+// the action's committed transaction (nil: none).
+func (t *turn) record(call ToolCall, r tools.Result, stored any) {
+	at := t.taken(call, r)
 	t.out.Actions = append(t.out.Actions, at)
 	if t.in.Observer != nil {
-		t.in.Observer.Action(at)
+		t.in.Observer.ActionStored(at, stored)
 	}
 }
 
@@ -309,13 +344,27 @@ func (t *turn) store(ctx context.Context, text string, meta map[string]any) erro
 	meta["in_reply_to"] = t.seq
 	m := &store.Message{WorkspaceID: t.ws.ID, ConversationID: t.conv.ID, Role: store.RoleAIAgent, AuthorID: t.agent.ID,
 		Text: text, Metadata: meta}
-	if err := t.a.store.AppendMessage(ctx, m); err != nil {
+	// The message and what the observer keeps of it (a stream event)
+	// commit together.
+	var stored any
+	err := t.a.store.InTx(ctx, func(q store.Queries) error {
+		if err := q.AppendMessage(ctx, m); err != nil {
+			return err
+		}
+		if t.in.Observer == nil {
+			return nil
+		}
+		var err error
+		stored, err = t.in.Observer.StoreReply(ctx, q, m)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("store the reply: %w", err)
 	}
 	t.out.Reply = m
 	t.out.Replies = append(t.out.Replies, m)
 	if t.in.Observer != nil {
-		t.in.Observer.Reply(m)
+		t.in.Observer.ReplyStored(m, stored)
 	}
 	return nil
 }

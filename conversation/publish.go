@@ -73,21 +73,88 @@ var statusChanges = map[string]string{
 	tools.ReopenConversation: "reopened",
 }
 
-// Action implements agent.Observer and dsl.Observer.
-func (p *publisher) Action(a tools.ActionTaken) {
-	p.stored(Event{Kind: EventAction, Action: &a}, p.store(StreamAction, PublicActionOf(a, p.actor)))
+// statusChange returns the change an action made to the conversation's
+// status or assignee, if any.
+func statusChange(a tools.ActionTaken) (string, bool) {
 	change, ok := statusChanges[a.Name]
 	if !ok || !a.Result.OK || a.Result.Replayed {
-		return
+		return "", false
 	}
 	for k := range a.Result.Data {
 		if strings.HasPrefix(k, "already_") {
-			return // nothing changed
+			return "", false // nothing changed
 		}
 	}
-	if c, err := p.r.store.GetConversation(p.ctx, p.ws, p.conv); err == nil {
-		p.status(change, c)
+	return change, true
+}
+
+// Action implements dsl.Observer: the action's stream events are stored
+// after it, outside its transaction.
+func (p *publisher) Action(a tools.ActionTaken) {
+	p.stored(Event{Kind: EventAction, Action: &a}, p.store(StreamAction, PublicActionOf(a, p.actor)))
+	if change, ok := statusChange(a); ok {
+		if c, err := p.r.store.GetConversation(p.ctx, p.ws, p.conv); err == nil {
+			p.status(change, c)
+		}
 	}
+}
+
+// storedAction is what StoreAction stored of an action: its stream event,
+// and the status change's with the conversation as the action left it.
+type storedAction struct {
+	action, status *StreamItem
+	change         string
+	conv           *store.Conversation
+}
+
+// StoreAction implements agent.Observer: the action's stream events, in
+// its transaction.
+func (p *publisher) StoreAction(ctx context.Context, q store.Queries, a tools.ActionTaken) (any, error) {
+	st := &storedAction{}
+	var err error
+	if st.action, err = appendStream(ctx, q, p.ws, p.conv, StreamAction, PublicActionOf(a, p.actor)); err != nil {
+		return nil, err
+	}
+	if change, ok := statusChange(a); ok {
+		if st.conv, err = q.GetConversation(ctx, p.ws, p.conv); err != nil {
+			return nil, err
+		}
+		st.change = change
+		if st.status, err = appendStream(ctx, q, p.ws, p.conv, StreamStatus, statusData(change, st.conv)); err != nil {
+			return nil, err
+		}
+	}
+	return st, nil
+}
+
+// ActionStored implements agent.Observer.
+func (p *publisher) ActionStored(a tools.ActionTaken, stored any) {
+	st, _ := stored.(*storedAction)
+	if st == nil {
+		p.Action(a)
+		return
+	}
+	p.stored(Event{Kind: EventAction, Action: &a}, st.action)
+	if st.status != nil {
+		c := st.conv
+		p.stored(Event{Kind: EventStatus, Status: &StatusChange{Change: st.change, Status: c.Status, Assignee: c.Assignee}}, st.status)
+	}
+}
+
+// StoreReply implements agent.Observer: the message's stream event, in
+// the message's transaction.
+func (p *publisher) StoreReply(ctx context.Context, q store.Queries, m *store.Message) (any, error) {
+	return appendStream(ctx, q, p.ws, p.conv, StreamMessage, Public(m))
+}
+
+// ReplyStored implements agent.Observer.
+func (p *publisher) ReplyStored(m *store.Message, stored any) {
+	it, _ := stored.(*StreamItem)
+	if it == nil {
+		p.message(m)
+		return
+	}
+	p.stored(Event{Kind: EventMessage, Message: m}, it)
 }
 
 // Delta implements agent.Observer.
@@ -96,7 +163,7 @@ func (p *publisher) Delta(text string) { p.publish(Event{Kind: EventDelta, Text:
 // typing says the AI agent started or stopped writing.
 func (p *publisher) typing(on bool) { p.publish(Event{Kind: EventTyping, Typing: on}) }
 
-// Reply implements agent.Observer and dsl.Observer.
+// Reply implements dsl.Observer.
 func (p *publisher) Reply(m *store.Message) { p.message(m) }
 
 // Dropped implements agent.Observer.

@@ -41,7 +41,17 @@ func TestTurnStatements(t *testing.T) {
 		}
 		turn() // the first turn may load what later ones reuse
 		n := turn()
-		t.Logf("%s: %d statements, %d transactions per turn", s.Dialect(), n.Statements.Load(), n.Transactions.Load())
+		t.Logf("%s: %d statements, %d transactions and %d statements alone per turn", s.Dialect(), n.Statements.Load(),
+			n.Transactions.Load(), n.Alone.Load())
+		// The writes commit in five transactions (the visitor's message,
+		// each action with its stream event, the reply with its stream
+		// event, the end of the turn); what runs alone only reads.
+		if tx := n.Transactions.Load(); tx != 5 {
+			t.Errorf("%s: %d transactions per turn, want 5:\n%s", s.Dialect(), tx, strings.Join(n.Sent(), "\n"))
+		}
+		if alone := n.Alone.Load(); alone > 4 {
+			t.Errorf("%s: %d statements outside a transaction, want the turn's 4 reads (flow run, contact, history, conversation)", s.Dialect(), alone)
+		}
 		if got := n.Statements.Load(); got > MaxTurnStatements {
 			t.Errorf("%s: a turn sends %d statements (%d transactions), want at most %d:\n%s", s.Dialect(), got,
 				n.Transactions.Load(), MaxTurnStatements, strings.Join(n.Sent(), "\n"))

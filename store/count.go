@@ -16,6 +16,9 @@ type Statements struct {
 	// Transactions are explicit transactions (each a BEGIN and a COMMIT
 	// or ROLLBACK besides its statements).
 	Transactions atomic.Int64
+	// Alone are the statements sent outside a transaction (each its own
+	// commit when it writes).
+	Alone atomic.Int64
 
 	mu   sync.Mutex
 	sent []string

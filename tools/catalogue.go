@@ -79,6 +79,13 @@ type Call struct {
 	// left it, once its transaction committed (so that the caller need not
 	// read it again).
 	Contacted func(*store.Contact)
+	// InTx, when set, runs in the transaction that records the call's
+	// result — after its events and its idempotency record — with that
+	// result: what the caller must commit with the action (a stream
+	// event) it stores through q. An error rolls the action back. It runs
+	// again when the transaction does (a deadlock victim's retry); it does
+	// not run for a call refused before execution, nor for a replayed one.
+	InTx func(ctx context.Context, q store.Queries, res Result) error
 	Action    string
 	Args      json.RawMessage
 	// Actor is who asked: "ai_agent:<id>", "flow:<id>", "user:<id>".
@@ -410,7 +417,7 @@ func (c *Catalogue) execute(ctx context.Context, a *Action, call *Call, reserved
 			if !res.OK {
 				return errRollback
 			}
-			return c.record(ctx, q, x, res)
+			return c.record(ctx, q, x, res, a.After == nil)
 		})
 		x.Q = c.store
 		switch {
@@ -431,7 +438,13 @@ func (c *Catalogue) execute(ctx context.Context, a *Action, call *Call, reserved
 			if err := q.AppendEvents(ctx, x.events...); err != nil {
 				return err
 			}
-			return c.saveRun(ctx, q, x, res)
+			if err := c.saveRun(ctx, q, x, res); err != nil {
+				return err
+			}
+			if call.InTx != nil {
+				return call.InTx(ctx, q, res)
+			}
+			return nil
 		}); err != nil {
 			return Result{}, err
 		}
@@ -444,7 +457,7 @@ func (c *Catalogue) execute(ctx context.Context, a *Action, call *Call, reserved
 // HTTP call sent) must be on record, or a retry would do it again.
 func (c *Catalogue) finish(ctx context.Context, x *Exec, res Result) (Result, error) {
 	ctx = context.WithoutCancel(ctx)
-	err := c.store.InTx(ctx, func(q store.Queries) error { return c.record(ctx, q, x, res) })
+	err := c.store.InTx(ctx, func(q store.Queries) error { return c.record(ctx, q, x, res, true) })
 	if err != nil {
 		return Result{}, err
 	}
@@ -453,11 +466,17 @@ func (c *Catalogue) finish(ctx context.Context, x *Exec, res Result) (Result, er
 
 // record appends the execution's domain events and audit event and saves
 // its result under its idempotency key, in q's transaction.
-func (c *Catalogue) record(ctx context.Context, q store.Queries, x *Exec, res Result) error {
+func (c *Catalogue) record(ctx context.Context, q store.Queries, x *Exec, res Result, final bool) error {
 	if err := q.AppendEvents(ctx, append(x.events, c.auditEvent(x.Call, res))...); err != nil {
 		return err
 	}
-	return c.saveRun(ctx, q, x, res)
+	if err := c.saveRun(ctx, q, x, res); err != nil {
+		return err
+	}
+	if final && x.Call.InTx != nil {
+		return x.Call.InTx(ctx, q, res)
+	}
+	return nil
 }
 
 // saveRun records the result under the call's key: completing the claim

@@ -7,27 +7,34 @@ import (
 )
 
 // counted counts the statements sent through a Conn in the context's
-// store.Statements, when there is one.
-type counted struct{ Conn }
+// store.Statements, when there is one; alone is set on the Conn outside
+// transactions.
+type counted struct {
+	Conn
+	alone bool
+}
 
-func count(ctx context.Context, query string) {
+func (c counted) count(ctx context.Context, query string) {
 	if s := store.CountedStatements(ctx); s != nil {
 		s.Add(query)
+		if c.alone {
+			s.Alone.Add(1)
+		}
 	}
 }
 
 func (c counted) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	count(ctx, query)
+	c.count(ctx, query)
 	return c.Conn.Exec(ctx, query, args...)
 }
 
 func (c counted) Query(ctx context.Context, query string, args ...any) (Rows, error) {
-	count(ctx, query)
+	c.count(ctx, query)
 	return c.Conn.Query(ctx, query, args...)
 }
 
 func (c counted) QueryRow(ctx context.Context, query string, args ...any) Row {
-	count(ctx, query)
+	c.count(ctx, query)
 	return c.Conn.QueryRow(ctx, query, args...)
 }
 
@@ -36,7 +43,7 @@ func inTx(ctx context.Context, drv Driver, fn func(Conn) error) error {
 	if s := store.CountedStatements(ctx); s != nil {
 		s.Transactions.Add(1)
 	}
-	return drv.InTx(ctx, func(c Conn) error { return fn(counted{c}) })
+	return drv.InTx(ctx, func(c Conn) error { return fn(counted{Conn: c}) })
 }
 
 // Unwrap returns the driver's own Conn under the counting one, for the

@@ -21,7 +21,7 @@ var _ store.Store = (*Store)(nil)
 
 // New returns a Store that runs sql on drv.
 func New(drv Driver, sql SQL) *Store {
-	return &Store{queries: &queries{conn: counted{drv.Conn()}, sql: sql, drv: drv}, drv: drv}
+	return &Store{queries: &queries{conn: counted{Conn: drv.Conn(), alone: true}, sql: sql, drv: drv}, drv: drv}
 }
 
 // Dialect implements store.Store.
