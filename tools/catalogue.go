@@ -85,9 +85,9 @@ type Call struct {
 	// event) it stores through q. An error rolls the action back. It runs
 	// again when the transaction does (a deadlock victim's retry); it does
 	// not run for a call refused before execution, nor for a replayed one.
-	InTx func(ctx context.Context, q store.Queries, res Result) error
-	Action    string
-	Args      json.RawMessage
+	InTx   func(ctx context.Context, q store.Queries, res Result) error
+	Action string
+	Args   json.RawMessage
 	// Actor is who asked: "ai_agent:<id>", "flow:<id>", "user:<id>".
 	Actor string
 	// ToolCallID is the model's tool-call id, "" when not from a model.
