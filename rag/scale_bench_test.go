@@ -7,11 +7,13 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/causerie/causerie/rag"
 	"github.com/causerie/causerie/store"
 	"github.com/causerie/causerie/store/postgres"
 	"github.com/causerie/causerie/store/sqlite"
@@ -55,26 +57,47 @@ func benchChunks() int {
 	return 100_000
 }
 
-// loadSynthetic stores n synthetic chunks (documents of 100 chunks) and
-// returns the time spent storing them (no embedding involved).
-func loadSynthetic(b *testing.B, s store.Store, kb *store.KnowledgeBase, vectors [][]float32, firstDoc int) time.Duration {
+// loadSynthetic stores synthetic chunks (documents of 100 chunks) with
+// writers documents stored at once, and returns the time it took (no
+// embedding involved).
+func loadSynthetic(b *testing.B, s store.Store, kb *store.KnowledgeBase, vectors [][]float32, firstDoc, writers int) time.Duration {
 	b.Helper()
-	var spent time.Duration
+	docs := make(chan int)
+	errs := make(chan error, writers)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range writers {
+		wg.Go(func() {
+			for i := range docs {
+				d := firstDoc + i
+				part := vectors[i*100 : min(len(vectors), (i+1)*100)]
+				chunks := make([]*store.Chunk, len(part))
+				for i, v := range part {
+					chunks[i] = &store.Chunk{Title: fmt.Sprintf("Document %d", d), HeadingPath: "Section",
+						Text: fmt.Sprintf("Passage %d of synthetic document %d about topic %d.", i, d, (d*100+i)%97), Tokens: 12, Embedding: v}
+				}
+				if err := s.SaveDocument(ctx, &store.Document{WorkspaceID: kb.WorkspaceID, KnowledgeBaseID: kb.ID,
+					Source: fmt.Sprintf("synthetic/%05d.md", d), ContentHash: "x"}, chunks); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
 	for i := 0; i*100 < len(vectors); i++ {
-		d := firstDoc + i
-		part := vectors[i*100 : min(len(vectors), (i+1)*100)]
-		chunks := make([]*store.Chunk, len(part))
-		for i, v := range part {
-			chunks[i] = &store.Chunk{Title: fmt.Sprintf("Document %d", d), HeadingPath: "Section",
-				Text: fmt.Sprintf("Passage %d of synthetic document %d about topic %d.", i, d, (d*100+i)%97), Tokens: 12, Embedding: v}
-		}
-		start := time.Now()
-		err := s.SaveDocument(ctx, &store.Document{WorkspaceID: kb.WorkspaceID, KnowledgeBaseID: kb.ID,
-			Source: fmt.Sprintf("synthetic/%05d.md", d), ContentHash: "x"}, chunks)
-		spent += time.Since(start)
-		if err != nil {
+		select {
+		case docs <- i:
+		case err := <-errs:
 			b.Fatal(err)
 		}
+	}
+	close(docs)
+	wg.Wait()
+	spent := time.Since(start)
+	select {
+	case err := <-errs:
+		b.Fatal(err)
+	default:
 	}
 	return spent
 }
@@ -89,10 +112,11 @@ func loadSynthetic(b *testing.B, s store.Store, kb *store.KnowledgeBase, vectors
 // knowledge base's bits are loaded into memory).
 //
 // On PostgreSQL the first tenth is stored with the HNSW index maintained
-// (ingest-indexed-chunks/s: what an ingestion into a live knowledge base
-// costs); the rest is bulk-loaded with the index dropped
-// (ingest-bulk-chunks/s: COPY, tsvector and B-tree indexes), then the
-// index is rebuilt (index-build-s).
+// by one writer (ingest-indexed-chunks/s: what an ingestion into a live
+// knowledge base costs), the next tenth by rag.DefaultWriters writers at
+// once, as rag.Ingester does (ingest-indexed-writers-chunks/s); the rest
+// is bulk-loaded with the index dropped (ingest-bulk-chunks/s: COPY,
+// tsvector and B-tree indexes), then the index is rebuilt (index-build-s).
 func BenchmarkKnowledgeScale(b *testing.B) {
 	n := benchChunks()
 	// Queries come from the same distribution as the chunks (held out).
@@ -112,26 +136,29 @@ func BenchmarkKnowledgeScale(b *testing.B) {
 		defer conn.Close(ctx)
 		kb := newSyntheticKB(b, s)
 		first := max(1, n/10/100) * 100
-		indexed := float64(first) / loadSynthetic(b, s, kb, vectors[:first], 0).Seconds()
+		second := min(n, 2*first)
+		indexed := float64(first) / loadSynthetic(b, s, kb, vectors[:first], 0, 1).Seconds()
+		writers := rag.DefaultWriters(s)
+		indexedWriters := float64(second-first) / loadSynthetic(b, s, kb, vectors[first:second], first/100, writers).Seconds()
 		if _, err := conn.Exec(ctx, `DROP INDEX kb_chunks_embedding_768`); err != nil {
 			b.Fatal(err)
 		}
-		bulk := float64(n-first) / loadSynthetic(b, s, kb, vectors[first:], first/100).Seconds()
+		bulk := float64(n-second) / loadSynthetic(b, s, kb, vectors[second:], second/100, 1).Seconds()
 		start := time.Now()
-		if _, err := conn.Exec(ctx, `SET maintenance_work_mem = '1GB'; SET max_parallel_maintenance_workers = 1;
-CREATE INDEX kb_chunks_embedding_768 ON kb_chunks USING hnsw ((embedding::public.vector(768)) public.vector_cosine_ops) WHERE dims = 768;
-ANALYZE kb_chunks`); err != nil {
+		if _, err := conn.Exec(ctx, `SET maintenance_work_mem = '1GB'; SET max_parallel_maintenance_workers = 1; `+
+			postgres.ChunkIndexDDL(768)+`; ANALYZE kb_chunks`); err != nil {
 			b.Fatal(err)
 		}
 		build := time.Since(start).Seconds()
 		measureQueries(b, s, kb, queries, []setting{{"ef_search=40", 40}, {"ef_search=100", 100}}, map[string]float64{
-			"ingest-indexed-chunks/s": indexed, "ingest-bulk-chunks/s": bulk, "index-build-s": build})
+			"ingest-indexed-chunks/s": indexed, "ingest-indexed-writers-chunks/s": indexedWriters, "writers": float64(writers),
+			"ingest-bulk-chunks/s": bulk, "index-build-s": build})
 	})
 	for _, size := range []int{min(n, 10_000), n} {
 		b.Run(fmt.Sprintf("sqlite-%dk", size/1000), func(b *testing.B) {
 			s := storetest.OpenSQLite(b)
 			kb := newSyntheticKB(b, s)
-			rate := float64(size) / loadSynthetic(b, s, kb, vectors[:size], 0).Seconds()
+			rate := float64(size) / loadSynthetic(b, s, kb, vectors[:size], 0, rag.DefaultWriters(s)).Seconds()
 			start := time.Now()
 			if _, err := s.SearchVector(ctx, kb.WorkspaceID, []string{kb.ID}, queries[0], 10, store.VectorSearch{}); err != nil {
 				b.Fatal(err)
