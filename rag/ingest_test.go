@@ -345,3 +345,70 @@ func TestIngestChunkSettings(t *testing.T) {
 		}
 	}
 }
+
+// Several writers store documents at once: the report lists them in the
+// folder's order, as one writer does, Progress is told once per file,
+// counting up, and a failed file is reported in its place.
+func TestIngestWriters(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		dir := copyDir(t, "../examples/salon/knowledge")
+		write(t, dir, "vide.md", []byte("   \n"))
+		var want *rag.Report
+		for _, writers := range []int{1, 3} {
+			kb := newKB(t, s, "french")
+			var dones []int
+			in := &rag.Ingester{Store: s, Embedder: rag.HashedLexical{}, Writers: writers,
+				Progress: func(done, total int, source string) { dones = append(dones, done) }}
+			rep, err := in.Ingest(ctx, kb, []string{dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(dones, []int{1, 2, 3, 4, 5, 6}) {
+				t.Errorf("%d writers: progress %v", writers, dones)
+			}
+			if len(rep.Added) != 5 || len(rep.Failed) != 1 || !strings.HasSuffix(rep.Failed[0].Source, "vide.md") {
+				t.Fatalf("%d writers: %+v", writers, rep)
+			}
+			if n, err := s.CountChunks(ctx, kb.WorkspaceID, kb.ID); err != nil || n != rep.Chunks {
+				t.Errorf("%d writers: %d chunks stored (%v), report says %d", writers, n, err, rep.Chunks)
+			}
+			if want == nil {
+				want = rep
+			} else if !slices.Equal(rep.Added, want.Added) || rep.Chunks != want.Chunks {
+				t.Errorf("%d writers: added %v (%d chunks), one writer %v (%d)", writers, rep.Added, rep.Chunks, want.Added, want.Chunks)
+			}
+		}
+	})
+}
+
+// A cancelled ingestion stops, says so, and reports no file as failed
+// for it; what it stored is in its report.
+func TestIngestCancelled(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, s store.Store) {
+		dir := copyDir(t, "../examples/salon/knowledge")
+		kb := newKB(t, s, "french")
+		cctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		in := &rag.Ingester{Store: s, Embedder: rag.HashedLexical{}, Writers: 2,
+			Progress: func(done, total int, source string) {
+				if done == 2 {
+					cancel()
+				}
+			}}
+		rep, err := in.Ingest(cctx, kb, []string{dir})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+		if len(rep.Failed) != 0 || len(rep.Added) < 2 || len(rep.Added) == 5 {
+			t.Errorf("report %+v: want 2 to 4 files added, none failed", rep)
+		}
+		// (A commit under way when the ingestion is cancelled may land and
+		// still report the cancellation: at most more are stored.)
+		docs, err := s.ListDocuments(ctx, kb.WorkspaceID, kb.ID)
+		if err != nil || len(docs) < len(rep.Added) {
+			t.Errorf("%d documents stored (%v), %d reported", len(docs), err, len(rep.Added))
+		}
+	})
+}

@@ -26,7 +26,9 @@ type SearchOptions struct {
 	// Threshold drops hits whose fused score, normalised to 0–1 (1: first
 	// for every retriever), is below it. Applied after fusion.
 	Threshold float64
-	// EfSearch is passed to the vector index (PostgreSQL HNSW).
+	// EfSearch is passed to the vector search (store.VectorSearch): the
+	// HNSW candidate list on PostgreSQL, the candidates re-scored on
+	// SQLite.
 	EfSearch int
 }
 

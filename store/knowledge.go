@@ -78,9 +78,12 @@ type ChunkHit struct {
 
 // VectorSearch tunes a vector search.
 type VectorSearch struct {
-	// EfSearch is HNSW's candidate list size (PostgreSQL); 0 uses 100.
+	// EfSearch is the size of the candidate list: HNSW's ef_search on
+	// PostgreSQL (0 uses 100); on SQLite, how many candidates of the
+	// first, binary-quantised pass are re-scored exactly (0 uses
+	// sqlite.DefaultCandidates).
 	EfSearch int
-	// Exact scans every vector instead of using the index (to measure
-	// the index's recall).
+	// Exact scans every vector instead of using the index or the first
+	// pass (to measure their recall).
 	Exact bool
 }

@@ -105,7 +105,7 @@ func OpenReadOnly(ctx context.Context, path string) (store.Store, error) {
 		db.Close()
 		return nil, err
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub, goose.WithGoMigrations(goMigrations()...))
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("migrations: %w", err)
@@ -207,7 +207,7 @@ func migrate(ctx context.Context, db *sql.DB) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub)
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sub, goose.WithGoMigrations(goMigrations()...))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
@@ -240,6 +240,9 @@ type driver struct {
 	closeOnce     sync.Once
 	// readOnly is set by OpenReadOnly: writer and reader are one pool.
 	readOnly bool
+	// vectors are the knowledge bases' codes for vector search's first
+	// pass (knowledge_codes.go).
+	vectors vectorCache
 }
 
 // cached returns the prepared statement of query on db, nil if none.
