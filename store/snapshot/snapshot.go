@@ -17,6 +17,9 @@
 // Only work that carries a tracker (Track) is served from the snapshot:
 // the pipeline's turns. Everything else (the admin API, apply, export)
 // reads through to the store.
+//
+// The lists served are shared by concurrent turns: callers must not
+// change them (sort a copy, edit a copy).
 package snapshot
 
 import (
