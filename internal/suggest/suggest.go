@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/agnivade/levenshtein"
 	"golang.org/x/text/runes"
@@ -25,12 +26,24 @@ func Fold(s string) string {
 // StripAccents removes diacritics: "Réserver" becomes "Reserver". Safe
 // for concurrent use (a transform chain is not: each call makes its own).
 func StripAccents(s string) string {
+	if ascii(s) {
+		return s // nothing to strip: no transform chain (it allocates ~8 KB)
+	}
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	out, _, err := transform.String(t, s)
 	if err != nil {
 		return s
 	}
 	return out
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // Nearest returns options sorted by edit distance to name (ignoring case

@@ -14,6 +14,23 @@ func TestFold(t *testing.T) {
 	}
 }
 
+func TestStripAccents(t *testing.T) { // not parallel: AllocsPerRun
+	for in, want := range map[string]string{
+		"Réserver":   "Reserver",
+		"plain text": "plain text",
+		"ÇA, À 17 h": "CA, A 17 h",
+		"":           "",
+		"naïve café": "naive cafe",
+	} {
+		if got := suggest.StripAccents(in); got != want {
+			t.Errorf("StripAccents(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { suggest.StripAccents("no accents here") }); n != 0 {
+		t.Errorf("StripAccents of ASCII text allocates %v times, want 0", n)
+	}
+}
+
 func TestNearest(t *testing.T) {
 	t.Parallel()
 	got := suggest.Nearest("budjet", []string{"bookingdate", "Budget", "service", "budget_max"})
